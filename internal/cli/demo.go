@@ -177,7 +177,7 @@ func runDemoTransfer(ctx context.Context, net *devnet.Network, progress io.Write
 	steps := []DemoStep{{Step: "transfer", Detail: fmt.Sprintf("alice -> bob %s, tx %s committed at height %d", formatProva(demoTransfer), hash[:16], height)}}
 
 	fmt.Fprintf(progress, "Verifying bob's balance against a light-client-verified header ...\n")
-	vb, err := verifiedBalance(ctx, net.ChainID, node.Ports.RPCURL(), trustFromGenesis(), bob, app.BondDenom, 0)
+	vb, err := verifiedBalance(ctx, net.ChainID, node.Ports.RPCURL(), trustFromGenesis(), bob, app.BondDenom, height)
 	if err != nil {
 		return steps, fmt.Errorf("verified balance: %w", err)
 	}

@@ -243,6 +243,7 @@ func txCommand() *cobra.Command {
 		authcmd.GetDecodeCommand(),
 		authcmd.GetSimulateCmd(),
 	)
+	txResultCheck(cmd)
 	return cmd
 }
 
