@@ -48,14 +48,20 @@ Stop with Ctrl-C; state is kept. The test keyring is unencrypted: use it for
 development only.`,
 		Args:              cobra.NoArgs,
 		PersistentPreRunE: localOnly,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			home := flagsHome(cmd, DefaultDevHome)
 			if !cmd.Flags().Changed(flags.FlagHome) {
 				home = DefaultDevHome
 			}
 			reset, _ := cmd.Flags().GetBool(flagReset)
 			blockTime, _ := cmd.Flags().GetDuration(flagBlockTime)
-			net, created, err := prepareDevHome(home, reset, blockTime)
+			ports := devnet.DefaultPorts(0)
+			if free, _ := cmd.Flags().GetBool(flagFreePorts); free {
+				if ports, err = devnet.FreePorts(); err != nil {
+					return err
+				}
+			}
+			net, created, err := prepareDevHome(home, reset, blockTime, ports)
 			if err != nil {
 				return err
 			}
@@ -65,11 +71,12 @@ development only.`,
 	}
 	cmd.Flags().Bool(flagReset, false, "delete the dev chain in --home and start a new one")
 	cmd.Flags().Duration(flagBlockTime, 500*time.Millisecond, "target time between blocks for a new chain")
+	cmd.Flags().Bool(flagFreePorts, false, "give a new chain unused ports instead of the standard ones (printed at start)")
 	return cmd
 }
 
 // prepareDevHome returns the dev network in home, creating it if needed.
-func prepareDevHome(home string, reset bool, blockTime time.Duration) (*devnet.Network, bool, error) {
+func prepareDevHome(home string, reset bool, blockTime time.Duration, ports devnet.Ports) (*devnet.Network, bool, error) {
 	if reset {
 		if _, err := devnet.Load(home); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, false, fmt.Errorf("refusing to reset %s: %w", home, err)
@@ -88,7 +95,7 @@ func prepareDevHome(home string, reset bool, blockTime time.Duration) (*devnet.N
 	net, err = devnet.Init(devnet.Config{
 		ChainID:      devnet.DefaultDevChainID,
 		Homes:        []string{home},
-		Ports:        []devnet.Ports{devnet.DefaultPorts(0)},
+		Ports:        []devnet.Ports{ports},
 		Accounts:     DefaultDevAccounts,
 		BlockTime:    blockTime,
 		VotingPeriod: 60 * time.Second,

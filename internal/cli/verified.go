@@ -114,6 +114,7 @@ func verifiedBalanceCommand() *cobra.Command {
 		},
 	}
 	flags.AddQueryFlagsToCmd(cmd)
+	cmd.Flags().String(flags.FlagChainID, "", "chain ID the headers must carry (default: from client.toml)")
 	cmd.Flags().Int64(flagTrustHeight, 0, "height of a header you trust")
 	cmd.Flags().String(flagTrustHash, "", "hex hash of the header at --trust-height")
 	cmd.Flags().Duration(flagTrustPeriod, 21*24*time.Hour, "trusting period (shorter than the unbonding period)")
