@@ -80,6 +80,10 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/upgrade"
 	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
+
+	"github.com/prova-network/prova/x/registry"
+	registrykeeper "github.com/prova-network/prova/x/registry/keeper"
+	registrytypes "github.com/prova-network/prova/x/registry/types"
 )
 
 // maccPerms lists the module accounts and what each may do with coins.
@@ -119,6 +123,8 @@ type App struct {
 	UpgradeKeeper   *upgradekeeper.Keeper
 	EvidenceKeeper  evidencekeeper.Keeper
 	ConsensusKeeper consensuskeeper.Keeper
+
+	RegistryKeeper registrykeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -165,7 +171,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey,
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
-		evidencetypes.StoreKey,
+		evidencetypes.StoreKey, registrytypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -231,6 +237,9 @@ func New(
 	govKeeper.SetLegacyRouter(govRouter)
 	app.GovKeeper = *govKeeper.SetHooks(govtypes.NewMultiGovHooks())
 
+	app.RegistryKeeper = registrykeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[registrytypes.StoreKey]), authority)
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts),
@@ -243,6 +252,7 @@ func New(
 		upgrade.NewAppModule(app.UpgradeKeeper, accCodec),
 		evidence.NewAppModule(app.EvidenceKeeper),
 		consensus.NewAppModule(appCodec, app.ConsensusKeeper),
+		registry.NewAppModule(appCodec, app.RegistryKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
 		map[string]module.AppModuleBasic{
@@ -267,7 +277,7 @@ func New(
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName,
 		minttypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
-		upgradetypes.ModuleName, consensustypes.ModuleName,
+		upgradetypes.ModuleName, registrytypes.ModuleName, consensustypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(append([]string{consensustypes.ModuleName}, genesisOrder[:len(genesisOrder)-1]...)...)

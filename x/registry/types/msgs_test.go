@@ -1,0 +1,103 @@
+package types_test
+
+import (
+	"fmt"
+	"testing"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	_ "github.com/prova-network/prova/app" // bech32 prefixes
+	"github.com/prova-network/prova/x/registry/types"
+)
+
+func addr(n int) string { return sdk.AccAddress(fmt.Sprintf("addr-%015d", n)).String() }
+
+func validDataset() types.DatasetInfo {
+	return types.DatasetInfo{
+		Id: "sha256:" + fmt.Sprintf("%064x", 7), Name: "wiki", License: "CC-BY-SA-4.0 AND LicenseRef-extra",
+		Contributors: []types.Contributor{{Address: addr(1), ShareBps: 10_000}},
+	}
+}
+
+func TestValidateBasic(t *testing.T) {
+	ok := &types.MsgRegisterDataset{Owner: addr(1), Dataset: validDataset()}
+	if err := ok.ValidateBasic(); err != nil {
+		t.Fatalf("valid message rejected: %v", err)
+	}
+	mut := func(f func(*types.DatasetInfo)) *types.MsgRegisterDataset {
+		d := validDataset()
+		f(&d)
+		return &types.MsgRegisterDataset{Owner: addr(1), Dataset: d}
+	}
+	cases := map[string]*types.MsgRegisterDataset{
+		"upper-case digest": mut(func(d *types.DatasetInfo) { d.Id = "sha256:" + fmt.Sprintf("%064X", 0xabc) }),
+		"unknown algorithm": mut(func(d *types.DatasetInfo) { d.Id = "md5:" + fmt.Sprintf("%064x", 1) }),
+		"bad license":       mut(func(d *types.DatasetInfo) { d.License = "GPL-9.0" }),
+		"empty license":     mut(func(d *types.DatasetInfo) { d.License = "" }),
+		"shares 9999":       mut(func(d *types.DatasetInfo) { d.Contributors[0].ShareBps = 9999 }),
+		"duplicate contributor": mut(func(d *types.DatasetInfo) {
+			d.Contributors = []types.Contributor{{Address: addr(1), ShareBps: 5000}, {Address: addr(1), ShareBps: 5000}}
+		}),
+		"root without count": mut(func(d *types.DatasetInfo) { d.RecordRoot = make([]byte, 32) }),
+		"short root":         mut(func(d *types.DatasetInfo) { d.RecordRoot, d.RecordCount = make([]byte, 31), 1 }),
+		"control char name":  mut(func(d *types.DatasetInfo) { d.Name = "a\x00b" }),
+		"bad owner":          {Owner: "cosmos1xyz", Dataset: validDataset()},
+	}
+	for name, msg := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := msg.ValidateBasic(); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+	self := &types.MsgRegisterModel{Owner: addr(1), Model: types.ModelInfo{
+		Id: "blake3:" + fmt.Sprintf("%064x", 3), Name: "m", License: "MIT",
+		Parents: []types.ParentLink{{ModelId: "blake3:" + fmt.Sprintf("%064x", 3), Relation: types.ParentRelation_PARENT_RELATION_FINETUNE}},
+	}}
+	if self.ValidateBasic() == nil {
+		t.Fatal("a model that is its own parent was accepted")
+	}
+}
+
+func TestStoreKeysMatchCollections(t *testing.T) {
+	// Proof queries build raw keys; they must equal the collections encoding
+	// (prefix byte, then the string key as is when it is the whole key).
+	id := "blake3:" + fmt.Sprintf("%064x", 1)
+	if got := types.ModelKey(id); string(got) != "\x02"+id {
+		t.Fatalf("ModelKey = %q", got)
+	}
+	if got := types.DatasetKey(id); string(got) != "\x01"+id {
+		t.Fatalf("DatasetKey = %q", got)
+	}
+}
+
+// Fuzz the stateless checks of every message: on any input they return an
+// error or nil, never panic.
+func FuzzValidateBasic(f *testing.F) {
+	f.Add(addr(1), "sha256:"+fmt.Sprintf("%064x", 7), "wiki", "MIT", uint32(10_000), []byte{}, uint64(0), int32(1))
+	f.Add("", "blake3:zz", "", "(MIT", uint32(0), []byte{1, 2}, uint64(5), int32(9))
+	f.Fuzz(func(t *testing.T, owner, id, name, license string, share uint32, root []byte, count uint64, rel int32) {
+		msgs := []sdk.Msg{
+			&types.MsgRegisterDataset{Owner: owner, Dataset: types.DatasetInfo{
+				Id: id, Name: name, License: license, RecordRoot: root, RecordCount: count,
+				Contributors: []types.Contributor{{Address: owner, ShareBps: share}},
+				Usage:        types.UsageTerms{Use: types.Use(rel)},
+			}},
+			&types.MsgRegisterModel{Owner: owner, Model: types.ModelInfo{
+				Id: id, Name: name, License: license, ArchFingerprint: name,
+				Parents:  []types.ParentLink{{ModelId: name, Relation: types.ParentRelation(rel)}},
+				Datasets: []types.DatasetLink{{DatasetId: license, Relation: types.DatasetRelation(rel)}},
+			}},
+			&types.MsgUpdateMetadata{Owner: owner, Id: id, Name: name, Uri: license},
+			&types.MsgTransferOwnership{Owner: owner, Id: id, NewOwner: name},
+			&types.MsgUpdateParams{Authority: owner, Params: types.Params{MaxParents: share, MaxDatasets: uint32(count), MaxContributors: share, MaxQueryDepth: uint32(rel)}},
+		}
+		for _, m := range msgs {
+			v, ok := m.(interface{ ValidateBasic() error })
+			if !ok {
+				t.Fatalf("%T has no ValidateBasic", m)
+			}
+			_ = v.ValidateBasic()
+		}
+	})
+}
