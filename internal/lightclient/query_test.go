@@ -10,7 +10,10 @@ import (
 
 	sdkmath "cosmossdk.io/math"
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/light/provider/mock"
+	"github.com/cometbft/cometbft/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
@@ -228,5 +231,34 @@ func TestVerifiedBalance(t *testing.T) {
 	liar := pc.client(t, testConfig(), &fakeNode{mutate: func(r *abci.ResponseQuery) { r.Value = []byte("99999999") }})
 	if _, _, err := liar.VerifiedBalance(t.Context(), testAddr, testDenom); !errors.Is(err, ErrValueMismatch) {
 		t.Fatalf("inflated balance: got %v, want ErrValueMismatch", err)
+	}
+}
+
+// TestVerifyABCIQueryForgedHeader plays the full attack: the node runs a
+// forged state and serves a header carrying its app hash, but cannot get the
+// validators to sign it.
+func TestVerifyABCIQueryForgedHeader(t *testing.T) {
+	pc := newProvenChain(t, 4)
+	forgedState := newTestState(t, "bank", "registry")
+	forgedState.set("registry", "model/1", "evil-model")
+	var forgedHash []byte
+	for range 3 {
+		forgedHash = forgedState.commit().Hash
+	}
+	var strangers []crypto.PrivKey
+	for range pc.chain.keys {
+		strangers = append(strangers, ed25519.GenPrivKey())
+	}
+	hdr := pc.chain.header(4, forgedHash, pc.chain.vals)
+	fake := &types.LightBlock{
+		SignedHeader: &types.SignedHeader{Header: hdr, Commit: pc.chain.sign(hdr, pc.chain.vals, strangers)},
+		ValidatorSet: pc.chain.vals,
+	}
+	pc.primary, pc.witness = pc.chain.provider(fake), pc.chain.provider(fake)
+
+	cl := pc.client(t, testConfig(), &fakeNode{state: forgedState})
+	value, _, err := cl.VerifyABCIQuery(t.Context(), "registry", []byte("model/1"), 3)
+	if !errors.Is(err, ErrHeaderUnverified) {
+		t.Fatalf("got value %q, err %v; want ErrHeaderUnverified", value, err)
 	}
 }
