@@ -1,0 +1,156 @@
+package formats
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/prova-network/prova/internal/formats/gguf"
+	"github.com/prova-network/prova/internal/formats/safetensors"
+)
+
+// Inspect summarizes the model at path, reading headers only.
+//
+// A file is recognized by its magic: GGUF files start with "GGUF";
+// safetensors files with a little-endian length followed by '{' (or end in
+// ".safetensors"). A file ending in ".safetensors.index.json" is read as a
+// sharded-model index. A directory is searched, in this order, for
+// model.safetensors.index.json (or a single *.safetensors.index.json), a
+// single *.safetensors file, and a single GGUF model (one file or the first
+// split of "name-0000k-of-0000n.gguf"). Next to the model, README.md front
+// matter (base_model, datasets), adapter_config.json (base_model_name_or_path)
+// and config.json (model_type) add lineage hints and the architecture name.
+func Inspect(path string) (*Summary, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return inspectFile(path)
+	}
+	s, err := inspectDir(path)
+	if err != nil {
+		return nil, err
+	}
+	addDirHints(s, path)
+	return s, nil
+}
+
+// inspectFile recognizes and reads one file.
+func inspectFile(path string) (*Summary, error) {
+	name := filepath.Base(path)
+	if strings.HasSuffix(name, ".safetensors.index.json") {
+		return inspectSharded(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	var head [9]byte
+	n, _ := io.ReadFull(f, head[:])
+	f.Close()
+	switch {
+	case n >= 4 && string(head[:4]) == "GGUF":
+		return inspectGGUF(path)
+	case strings.HasSuffix(name, ".safetensors"),
+		n == 9 && head[8] == '{' && binary.LittleEndian.Uint64(head[:8]) <= safetensors.MaxHeaderSize:
+		h, err := safetensors.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return fromSafetensors([]string{name}, []*safetensors.Header{h}), nil
+	}
+	return nil, fmt.Errorf("%w: %s is neither safetensors nor GGUF", ErrUnknownFormat, name)
+}
+
+func inspectGGUF(path string) (*Summary, error) {
+	g, err := gguf.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return fromGGUF(filepath.Base(path), g), nil
+}
+
+func inspectSharded(indexPath string) (*Summary, error) {
+	sh, err := safetensors.ReadSharded(indexPath)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Base(indexPath)}
+	var headers []*safetensors.Header
+	for _, s := range sh.Shards {
+		files = append(files, s.File)
+		headers = append(headers, s.Header)
+	}
+	return fromSafetensors(files, headers), nil
+}
+
+// splitGGUF matches the first split of a split GGUF model.
+var splitGGUF = regexp.MustCompile(`-00001-of-[0-9]{5}\.gguf$`)
+
+// anySplitGGUF matches any split.
+var anySplitGGUF = regexp.MustCompile(`-[0-9]{5}-of-[0-9]{5}\.gguf$`)
+
+// inspectDir finds the model in a directory (not recursively).
+func inspectDir(dir string) (*Summary, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var indexes, tensors, ggufs []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		switch n := e.Name(); {
+		case strings.HasSuffix(n, ".safetensors.index.json"):
+			indexes = append(indexes, n)
+		case strings.HasSuffix(n, ".safetensors"):
+			tensors = append(tensors, n)
+		case strings.HasSuffix(n, ".gguf"):
+			ggufs = append(ggufs, n)
+		}
+	}
+	switch {
+	case slices.Contains(indexes, safetensors.IndexFileName):
+		return inspectSharded(filepath.Join(dir, safetensors.IndexFileName))
+	case len(indexes) == 1:
+		return inspectSharded(filepath.Join(dir, indexes[0]))
+	case len(indexes) > 1:
+		return nil, fmt.Errorf("%w: %s has several indexes %v and no %s", ErrAmbiguous, dir, indexes, safetensors.IndexFileName)
+	case len(tensors) == 1:
+		h, err := safetensors.ReadFile(filepath.Join(dir, tensors[0]))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", tensors[0], err)
+		}
+		return fromSafetensors(tensors, []*safetensors.Header{h}), nil
+	case len(tensors) > 1:
+		return nil, fmt.Errorf("%w: %s holds %d safetensors files but no %s; inspect one file", ErrAmbiguous, dir, len(tensors), safetensors.IndexFileName)
+	case len(ggufs) == 1:
+		return inspectGGUF(filepath.Join(dir, ggufs[0]))
+	case len(ggufs) > 1:
+		var firsts []string
+		allSplits := true
+		for _, g := range ggufs {
+			if splitGGUF.MatchString(g) {
+				firsts = append(firsts, g)
+			}
+			allSplits = allSplits && anySplitGGUF.MatchString(g)
+		}
+		if allSplits && len(firsts) == 1 {
+			s, err := inspectGGUF(filepath.Join(dir, firsts[0])) // the parser reads every split
+			if err != nil {
+				return nil, err
+			}
+			s.Files = ggufs
+			return s, nil
+		}
+		return nil, fmt.Errorf("%w: %s holds %d GGUF files (%s); inspect one file", ErrAmbiguous, dir, len(ggufs), strings.Join(ggufs, ", "))
+	}
+	return nil, fmt.Errorf("%w: %s has no .safetensors or .gguf file", ErrNoModel, dir)
+}
