@@ -200,6 +200,8 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		devCommand(),
 		demoCommand(),
 		testnetCommand(tempApp),
+		hashCommand(),
+		verifyCommand(),
 	)
 }
 

@@ -2,15 +2,19 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 )
 
 // txResultCheck makes a transaction that the node rejected a failed command:
@@ -30,47 +34,113 @@ func txResultCheck(txCmd *cobra.Command) {
 		}
 		return client.SetCmdClientContext(cmd, clientCtx.WithOutput(io.MultiWriter(out, captured)))
 	}
-	txCmd.PersistentPostRunE = func(*cobra.Command, []string) error {
+	txCmd.PersistentFlags().Bool(flagNoWait, false, "return once the node accepts the transaction into its mempool, without waiting for the block")
+	txCmd.PersistentPostRunE = func(cmd *cobra.Command, _ []string) error {
 		if captured == nil {
 			return nil
 		}
-		if code, codespace, log, ok := parseTxCode(captured.Bytes()); ok && code != 0 {
-			return &ExitError{Code: 1, Err: fmt.Errorf("transaction rejected by the node (codespace %s, code %d): %s", codespace, code, log)}
+		res, ok := parseTxResponse(captured.Bytes())
+		if !ok {
+			return nil
 		}
-		return nil
+		if res.Code != 0 {
+			return &ExitError{Code: 1, Err: fmt.Errorf("transaction rejected by the node (codespace %s, code %d): %s", res.Codespace, res.Code, res.RawLog)}
+		}
+		clientCtx := client.GetClientContextFromCmd(cmd)
+		if res.Height > 0 || res.TxHash == "" || clientCtx.Client == nil || clientCtx.BroadcastMode == flags.BroadcastAsync {
+			return nil
+		}
+		if noWait, _ := cmd.Flags().GetBool(flagNoWait); noWait {
+			return nil
+		}
+		return waitForBlock(cmd, clientCtx, res.TxHash)
 	}
 }
+
+// flagNoWait turns off waiting for the block that includes a transaction.
+const flagNoWait = "no-wait"
+
+// waitForBlock waits until txHash is in a block and fails if it failed
+// there: CheckTx only vets signatures and fees, so a transaction can pass
+// the mempool and still fail in the block (for instance a duplicate
+// registration or a transfer beyond the balance).
+func waitForBlock(cmd *cobra.Command, clientCtx client.Context, txHash string) error {
+	hash, err := hex.DecodeString(txHash)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), txWaitTimeout)
+	defer cancel()
+	for {
+		r, err := clientCtx.Client.Tx(ctx, hash, false)
+		if err == nil {
+			if r.TxResult.Code != 0 {
+				return &ExitError{Code: 1, Err: fmt.Errorf("transaction %s failed in block %d (codespace %s, code %d): %s",
+					txHash, r.Height, r.TxResult.Codespace, r.TxResult.Code, r.TxResult.Log)}
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "committed in block %d (tx %s)\n", r.Height, txHash)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return &ExitError{Code: 1, Err: fmt.Errorf("transaction %s was accepted into the mempool but not seen in a block within %s; check later with 'provad q tx %s'", txHash, txWaitTimeout, txHash)}
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+const txWaitTimeout = 60 * time.Second
 
 var (
 	yamlCode      = regexp.MustCompile(`(?m)^code: (\d+)$`)
 	yamlCodespace = regexp.MustCompile(`(?m)^codespace: (\S*)$`)
 	yamlRawLog    = regexp.MustCompile(`(?ms)^raw_log: (.*?)\n[a-z_]+:`)
+	yamlTxHash    = regexp.MustCompile(`(?m)^txhash: ([0-9A-F]+)$`)
+	yamlHeight    = regexp.MustCompile(`(?m)^height: "?(\d+)"?$`)
 )
 
-// parseTxCode extracts the result code of a printed TxResponse (JSON or text).
-func parseTxCode(out []byte) (code uint32, codespace, rawLog string, ok bool) {
+// txResponse is the part of a printed TxResponse we act on.
+type txResponse struct {
+	Code      uint32
+	Codespace string
+	RawLog    string
+	TxHash    string
+	Height    int64
+}
+
+// parseTxResponse reads a TxResponse printed as JSON or text (YAML).
+func parseTxResponse(out []byte) (txResponse, bool) {
 	var resp struct {
 		Code      uint32 `json:"code"`
 		Codespace string `json:"codespace"`
 		RawLog    string `json:"raw_log"`
 		TxHash    string `json:"txhash"`
+		Height    string `json:"height"`
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(out), &resp); err == nil && resp.TxHash != "" {
-		return resp.Code, resp.Codespace, resp.RawLog, true
+		h, _ := strconv.ParseInt(resp.Height, 10, 64)
+		return txResponse{resp.Code, resp.Codespace, resp.RawLog, resp.TxHash, h}, true
 	}
 	m := yamlCode.FindSubmatch(out)
 	if m == nil {
-		return 0, "", "", false
+		return txResponse{}, false
 	}
 	c, err := strconv.ParseUint(string(m[1]), 10, 32)
 	if err != nil {
-		return 0, "", "", false
+		return txResponse{}, false
 	}
+	r := txResponse{Code: uint32(c)}
 	if s := yamlCodespace.FindSubmatch(out); s != nil {
-		codespace = string(s[1])
+		r.Codespace = string(s[1])
 	}
 	if l := yamlRawLog.FindSubmatch(out); l != nil {
-		rawLog = string(bytes.Join(bytes.Fields(bytes.Trim(l[1], "'\"")), []byte(" ")))
+		r.RawLog = string(bytes.Join(bytes.Fields(bytes.Trim(l[1], "'\"")), []byte(" ")))
 	}
-	return uint32(c), codespace, rawLog, true
+	if h := yamlTxHash.FindSubmatch(out); h != nil {
+		r.TxHash = string(h[1])
+	}
+	if h := yamlHeight.FindSubmatch(out); h != nil {
+		r.Height, _ = strconv.ParseInt(string(h[1]), 10, 64)
+	}
+	return r, true
 }

@@ -15,6 +15,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/prova-network/prova/app"
+	"github.com/prova-network/prova/internal/lightclient"
 )
 
 const (
@@ -113,13 +114,37 @@ func verifiedBalanceCommand() *cobra.Command {
 			return nil
 		},
 	}
+	addTrustFlags(cmd)
+	return cmd
+}
+
+// addTrustFlags adds the node, chain and root-of-trust flags of every
+// command that verifies answers.
+func addTrustFlags(cmd *cobra.Command) {
 	flags.AddQueryFlagsToCmd(cmd)
 	cmd.Flags().String(flags.FlagChainID, "", "chain ID the headers must carry (default: from client.toml)")
 	cmd.Flags().Int64(flagTrustHeight, 0, "height of a header you trust")
 	cmd.Flags().String(flagTrustHash, "", "hex hash of the header at --trust-height")
 	cmd.Flags().Duration(flagTrustPeriod, 21*24*time.Hour, "trusting period (shorter than the unbonding period)")
 	cmd.Flags().Bool(flagTrustGenesis, false, "trust the chain's first header as reported by the node (dev chains only)")
-	return cmd
+}
+
+// lightClientFromCmd builds a light client from the command's flags and
+// client config.
+func lightClientFromCmd(cmd *cobra.Command) (*lightclient.Client, client.Context, error) {
+	clientCtx, err := client.GetClientQueryContext(cmd)
+	if err != nil {
+		return nil, clientCtx, err
+	}
+	trust, err := trustFromFlags(cmd)
+	if err != nil {
+		return nil, clientCtx, err
+	}
+	if clientCtx.ChainID == "" {
+		return nil, clientCtx, fmt.Errorf("--chain-id is required: the light client checks every header's chain ID")
+	}
+	lc, err := newLightClient(cmd.Context(), clientCtx.ChainID, rpcHTTP(clientCtx.NodeURI), trust)
+	return lc, clientCtx, err
 }
 
 func trustFromFlags(cmd *cobra.Command) (trustOptions, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"github.com/spf13/cobra"
 
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 	"cosmossdk.io/core/appmodule"
@@ -18,6 +19,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	"github.com/prova-network/prova/x/registry/client/cli"
 	"github.com/prova-network/prova/x/registry/keeper"
 	"github.com/prova-network/prova/x/registry/types"
 )
@@ -110,6 +112,9 @@ func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.Raw
 	}
 	return cdc.MustMarshalJSON(gs)
 }
+
+// GetTxCmd returns the registry's transaction commands.
+func (AppModule) GetTxCmd() *cobra.Command { return cli.GetTxCmd() }
 
 // AutoCLIOptions describes the query commands; transactions have their own
 // commands (client/cli) because they hash and inspect files first.

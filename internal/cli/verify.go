@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cosmos/cosmos-sdk/client/flags"
+
+	"github.com/prova-network/prova/internal/fingerprint"
+	regtypes "github.com/prova-network/prova/x/registry/types"
+)
+
+func verifyCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "verify PATH|ID",
+		Short: "Hash a model or dataset and print its proven provenance",
+		Long: `Hash PATH (a file or directory) the way it was registered, find its record on
+chain, and print who registered it, under which license, which base models it
+derives from and how, and which datasets it was trained or evaluated on, with
+their licenses and contributors.
+
+Every record printed is proven: read at one height H with a Merkle proof
+checked against the app hash of header H+1, which the light client verified.
+The exit status is 0 only if the artifact is registered and every proof
+checks. A file that differs from the registered one by a single byte has
+another digest and is reported as not registered.
+
+PATH may also be a registered ID ("blake3:<hex>") to verify without files.`,
+		Example: `  provad verify ./my-model --trust-genesis --home ~/.prova-dev
+  provad verify ./my-model --trust-height 1200 --trust-hash 5E8A... --node tcp://rpc:26657 --chain-id prova-1 -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := artifactID(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			lc, clientCtx, err := lightClientFromCmd(cmd)
+			if err != nil {
+				return err
+			}
+			defer lc.Close()
+			height, _ := cmd.Flags().GetInt64(flags.FlagHeight)
+			pv, err := fetchProvenance(cmd.Context(), lc, id, height)
+			if err != nil {
+				if errors.Is(err, ErrNotRegistered) {
+					if clientCtx.OutputFormat == flags.OutputFormatJSON {
+						_ = json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"id": id, "registered": false})
+					}
+					return &ExitError{Code: 1, Err: err}
+				}
+				return err
+			}
+			if clientCtx.OutputFormat == flags.OutputFormatJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Registered bool `json:"registered"`
+					*Provenance
+				}{true, pv})
+			}
+			printProvenance(cmd.OutOrStdout(), pv)
+			return nil
+		},
+	}
+	addFingerprintFlags(cmd)
+	addTrustFlags(cmd)
+	return cmd
+}
+
+// artifactID returns the ID of arg: the fingerprint of a path, or arg itself
+// if it is a digest ID and no such path exists.
+func artifactID(cmd *cobra.Command, arg string) (string, error) {
+	if _, err := os.Stat(arg); err != nil {
+		if d, perr := fingerprint.ParseDigest(arg); perr == nil {
+			return d.String(), nil
+		}
+		return "", err
+	}
+	opts, err := fingerprintOptions(cmd)
+	if err != nil {
+		return "", err
+	}
+	bar := newProgressBar(cmd.ErrOrStderr(), "hashing")
+	opts.Progress = bar.update
+	m, err := fingerprint.Fingerprint(cmd.Context(), arg, opts)
+	bar.done()
+	if err != nil {
+		return "", err
+	}
+	return m.Digest.String(), nil
+}
+
+func printProvenance(w io.Writer, pv *Provenance) {
+	s := pv.Subject
+	switch s.Kind {
+	case "model":
+		m := s.Model
+		fmt.Fprintf(w, "model %q %s\n  id         %s\n", m.Info.Name, m.Info.Version, s.ID)
+		printModelFacts(w, "  ", m)
+	case "dataset":
+		printDataset(w, "", s.Dataset, "")
+	}
+	if len(pv.Ancestors) > 0 {
+		fmt.Fprintln(w, "\nderived from:")
+		for _, a := range pv.Ancestors {
+			ind := strings.Repeat("  ", a.Depth)
+			fmt.Fprintf(w, "%s%s of %q %s\n%s  id         %s\n", ind, a.Relation, a.Model.Info.Name, a.Model.Info.Version, ind, a.ID)
+			printModelFacts(w, ind+"  ", a.Model)
+		}
+	}
+	if len(pv.Datasets) > 0 {
+		fmt.Fprintln(w, "\ndatasets:")
+		for _, d := range pv.Datasets {
+			printDataset(w, "  ", d.Dataset, fmt.Sprintf("%s (by %s)", d.Relation, shortID(d.UsedBy)))
+		}
+	}
+	fmt.Fprintf(w, "\nverified: %d records at height %d of %s, app hash %s (header %d, light-client verified)\n",
+		pv.Count(), pv.Height, pv.ChainID, pv.AppHash, pv.Height+1)
+}
+
+func printModelFacts(w io.Writer, ind string, m *regtypes.Model) {
+	fmt.Fprintf(w, "%slicense    %s\n%sowner      %s\n", ind, m.Info.License, ind, m.Owner)
+	if m.Info.Format != "" || m.Info.ParameterCount > 0 {
+		fmt.Fprintf(w, "%sformat     %s, %d parameters", ind, m.Info.Format, m.Info.ParameterCount)
+		if m.Info.ArchSummary != "" {
+			fmt.Fprintf(w, ", %s", m.Info.ArchSummary)
+		}
+		fmt.Fprintln(w)
+	}
+	printContributors(w, ind, m.Info.Contributors)
+	fmt.Fprintf(w, "%sregistered at height %d\n", ind, m.RegisteredHeight)
+}
+
+func printDataset(w io.Writer, ind string, d *regtypes.Dataset, how string) {
+	fmt.Fprintf(w, "%sdataset %q %s", ind, d.Info.Name, d.Info.Version)
+	if how != "" {
+		fmt.Fprintf(w, " — %s", how)
+	}
+	fmt.Fprintf(w, "\n%s  id         %s\n%s  license    %s (use: %s", ind, d.Info.Id, ind, d.Info.License, useName(d.Info.Usage.Use))
+	if d.Info.Usage.Attribution {
+		fmt.Fprint(w, ", attribution")
+	}
+	if d.Info.Usage.ShareAlike {
+		fmt.Fprint(w, ", share-alike")
+	}
+	fmt.Fprintf(w, ")\n%s  owner      %s\n", ind, d.Owner)
+	if len(d.Info.RecordRoot) > 0 {
+		fmt.Fprintf(w, "%s  records    %d, root %X\n", ind, d.Info.RecordCount, d.Info.RecordRoot)
+	}
+	printContributors(w, ind+"  ", d.Info.Contributors)
+}
+
+func printContributors(w io.Writer, ind string, cs []regtypes.Contributor) {
+	for i, c := range cs {
+		label := "          "
+		if i == 0 {
+			label = "credits   "
+		}
+		fmt.Fprintf(w, "%s%s %s %d.%02d%%\n", ind, label, c.Address, c.ShareBps/100, c.ShareBps%100)
+	}
+}
+
+func useName(u regtypes.Use) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(u.String(), "USE_")), "_", "-")
+}
+
+func shortID(id string) string {
+	if len(id) > 19 {
+		return id[:19] + "…"
+	}
+	return id
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/tx"
+
+	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/x/registry/types"
+)
+
+func registerModelCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "register-model PATH",
+		Short: "Hash and inspect a model (file or directory) and register it with its lineage",
+		Long: `Hash PATH into its artifact ID, inspect its weights (safetensors or GGUF: format,
+parameter count, architecture fingerprint), and register it with its license,
+contributors and lineage.
+
+Lineage names registered IDs: --parent ID:RELATION (finetune, adapter,
+quantized, merge, distill) and --dataset ID:RELATION (trained_on,
+fine_tuned_on, evaluated_on). Parents and datasets must already be registered.
+
+--card README.md imports a Hugging Face model card's YAML front matter:
+license, base_model with base_model_relation, and datasets. Entries that are
+Prova IDs become lineage; other names are reported so you can map them.`,
+		Example: `  provad tx registry register-model ./llama-ft --license Apache-2.0 \
+    --parent blake3:1f2e...:finetune --dataset blake3:9a8b...:fine_tuned_on --from alice
+  provad tx registry register-model ./llama-ft --card ./llama-ft/README.md --from alice`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			info, err := modelInfoFromFlags(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			msg := &types.MsgRegisterModel{Owner: clientCtx.GetFromAddress().String(), Model: *info}
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "model id: %s\n", info.Id)
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	cmd.Flags().String(flagName, "", "model name (default: the file or directory name)")
+	cmd.Flags().String(flagVersion, "", "model version, e.g. v1.1")
+	cmd.Flags().String(flagLicense, "", "SPDX license expression (default: from --card)")
+	cmd.Flags().StringArray(flagParent, nil, "ID:RELATION of a base model (repeatable)")
+	cmd.Flags().StringArray(flagDataset, nil, "ID:RELATION of a dataset used (repeatable)")
+	cmd.Flags().String(flagCard, "", "model card (README.md) whose front matter fills license and lineage")
+	cmd.Flags().String(flagCardURI, "", "where the model card is published")
+	cmd.Flags().String(flagTrainingRun, "", "digest ID of the training-run record")
+	cmd.Flags().String(flagFormat, "", "weights format (default: detected)")
+	addCommonFlags(cmd)
+	return cmd
+}
+
+// modelInfoFromFlags builds the message body from PATH and the flags.
+func modelInfoFromFlags(cmd *cobra.Command, path string) (*types.ModelInfo, error) {
+	id, err := fingerprintPath(cmd, path)
+	if err != nil {
+		return nil, err
+	}
+	info := &types.ModelInfo{Id: id}
+	info.Name, _ = cmd.Flags().GetString(flagName)
+	if info.Name == "" {
+		info.Name = baseName(path)
+	}
+	info.Version, _ = cmd.Flags().GetString(flagVersion)
+	declared, _ := cmd.Flags().GetString(flagFormat)
+	if err := inspectInto(info, path, declared); err != nil {
+		return nil, err
+	}
+	if cardPath, _ := cmd.Flags().GetString(flagCard); cardPath != "" {
+		card, err := ReadCard(cardPath)
+		if err != nil {
+			return nil, err
+		}
+		digest, err := fingerprint.Fingerprint(cmd.Context(), cardPath, fingerprint.Options{Algorithm: fingerprint.SHA256})
+		if err != nil {
+			return nil, err
+		}
+		info.CardDigest = digest.Resources[0].Digest.String()
+		info.License = card.License
+		info.Parents, info.Datasets = card.Parents, card.Datasets
+		for _, n := range card.Unmapped {
+			fmt.Fprintf(cmd.ErrOrStderr(), "note: card names %s, which is not a Prova ID; pass it as --parent/--dataset ID:RELATION once registered\n", n)
+		}
+	}
+	info.CardUri, _ = cmd.Flags().GetString(flagCardURI)
+	if l, _ := cmd.Flags().GetString(flagLicense); l != "" {
+		info.License = l
+	}
+	parents, _ := cmd.Flags().GetStringArray(flagParent)
+	for _, p := range parents {
+		pid, rel, err := splitLink(p)
+		if err != nil {
+			return nil, fmt.Errorf("--parent %q: %w", p, err)
+		}
+		r, err := types.ParseParentRelation(rel)
+		if err != nil {
+			return nil, err
+		}
+		info.Parents = append(info.Parents, types.ParentLink{ModelId: pid, Relation: r})
+	}
+	datasets, _ := cmd.Flags().GetStringArray(flagDataset)
+	for _, d := range datasets {
+		did, rel, err := splitLink(d)
+		if err != nil {
+			return nil, fmt.Errorf("--dataset %q: %w", d, err)
+		}
+		r, err := types.ParseDatasetRelation(rel)
+		if err != nil {
+			return nil, err
+		}
+		info.Datasets = append(info.Datasets, types.DatasetLink{DatasetId: did, Relation: r})
+	}
+	info.TrainingRunDigest, _ = cmd.Flags().GetString(flagTrainingRun)
+	if info.Contributors, err = contributorsFromFlags(cmd); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// splitLink splits "algo:hex:relation" at its last colon.
+func splitLink(s string) (id, rel string, err error) {
+	i := strings.LastIndex(s, ":")
+	if i <= 0 || strings.Count(s, ":") < 2 {
+		return "", "", fmt.Errorf("want ID:RELATION, e.g. blake3:<hex>:finetune")
+	}
+	return s[:i], s[i+1:], nil
+}

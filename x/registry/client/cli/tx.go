@@ -1,0 +1,228 @@
+// Package cli holds provad's registry transaction commands. Registering
+// starts from files: the commands hash and inspect them and fill the
+// message, so nobody types a digest by hand.
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/client/tx"
+
+	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/internal/records"
+	"github.com/prova-network/prova/x/registry/types"
+)
+
+const (
+	flagName        = "name"
+	flagVersion     = "artifact-version"
+	flagLicense     = "license"
+	flagUse         = "use"
+	flagAttribution = "attribution"
+	flagShareAlike  = "share-alike"
+	flagContributor = "contributor"
+	flagRecords     = "records"
+	flagMetaURI     = "metadata-uri"
+	flagMetaDigest  = "metadata-digest"
+	flagAlgo        = "algo"
+	flagParent      = "parent"
+	flagDataset     = "dataset"
+	flagCard        = "card"
+	flagCardURI     = "card-uri"
+	flagTrainingRun = "training-run-digest"
+	flagFormat      = "format"
+	flagDryRun      = "print-only"
+)
+
+// GetTxCmd returns `provad tx registry`.
+func GetTxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        types.ModuleName,
+		Short:                      "Register datasets and models and manage their records",
+		DisableFlagParsing:         false,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(registerDatasetCmd(), registerModelCmd(), updateMetadataCmd(), transferOwnershipCmd())
+	return cmd
+}
+
+func registerDatasetCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "register-dataset PATH",
+		Short: "Hash a dataset (file or directory) and register it",
+		Long: `Hash PATH into its artifact ID and register it with its license, usage terms
+and contributors. With --records, the dataset also commits to its records
+(JSONL lines, CSV rows, or the files of a directory) with an RFC 6962 Merkle
+root, so each record's membership can later be proven on its own.`,
+		Example: `  provad tx registry register-dataset ./corpus.jsonl --name my-corpus --license CC-BY-4.0 \
+    --use commercial --attribution --records ./corpus.jsonl \
+    --contributor prova1...:6000 --contributor prova1...:4000 --from alice`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			id, err := fingerprintPath(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			info := types.DatasetInfo{Id: id}
+			info.Name, _ = cmd.Flags().GetString(flagName)
+			if info.Name == "" {
+				info.Name = baseName(args[0])
+			}
+			info.Version, _ = cmd.Flags().GetString(flagVersion)
+			info.License, _ = cmd.Flags().GetString(flagLicense)
+			use, _ := cmd.Flags().GetString(flagUse)
+			if info.Usage.Use, err = parseUse(use); err != nil {
+				return err
+			}
+			info.Usage.Attribution, _ = cmd.Flags().GetBool(flagAttribution)
+			info.Usage.ShareAlike, _ = cmd.Flags().GetBool(flagShareAlike)
+			if info.Contributors, err = contributorsFromFlags(cmd); err != nil {
+				return err
+			}
+			if src, _ := cmd.Flags().GetString(flagRecords); src != "" {
+				tree, err := records.Build(src, records.Options{})
+				if err != nil {
+					return fmt.Errorf("build record root from %s: %w", src, err)
+				}
+				info.RecordRoot, info.RecordCount = tree.Root(), tree.Size()
+				fmt.Fprintf(cmd.ErrOrStderr(), "records: %d, root %X\n", tree.Size(), tree.Root())
+			}
+			info.MetadataUri, _ = cmd.Flags().GetString(flagMetaURI)
+			info.MetadataDigest, _ = cmd.Flags().GetString(flagMetaDigest)
+			msg := &types.MsgRegisterDataset{Owner: clientCtx.GetFromAddress().String(), Dataset: info}
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "dataset id: %s\n", id)
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	cmd.Flags().String(flagName, "", "dataset name (default: the file or directory name)")
+	cmd.Flags().String(flagVersion, "", "dataset version, e.g. 2024-06 or v2")
+	cmd.Flags().String(flagLicense, "", "SPDX license expression, e.g. CC-BY-4.0 (required)")
+	cmd.Flags().String(flagUse, "unspecified", "permitted use: commercial, non-commercial, academic or unspecified")
+	cmd.Flags().Bool(flagAttribution, false, "the license requires attribution")
+	cmd.Flags().Bool(flagShareAlike, false, "the license requires share-alike")
+	cmd.Flags().String(flagRecords, "", "commit to the records of this JSONL/CSV file or directory")
+	cmd.Flags().String(flagMetaURI, "", "URI of a description (e.g. a Croissant file)")
+	cmd.Flags().String(flagMetaDigest, "", "digest ID of that description")
+	addCommonFlags(cmd)
+	return cmd
+}
+
+func updateMetadataCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "update-metadata ID",
+		Short: "Change the name, version or metadata/card link of a record you own",
+		Long:  "Digests, licenses, contributors and lineage are immutable; only descriptive fields change.",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			msg := &types.MsgUpdateMetadata{Owner: clientCtx.GetFromAddress().String(), Id: args[0]}
+			msg.Name, _ = cmd.Flags().GetString(flagName)
+			msg.Version, _ = cmd.Flags().GetString(flagVersion)
+			msg.Uri, _ = cmd.Flags().GetString(flagMetaURI)
+			msg.Digest, _ = cmd.Flags().GetString(flagMetaDigest)
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	cmd.Flags().String(flagName, "", "new name")
+	cmd.Flags().String(flagVersion, "", "new artifact version")
+	cmd.Flags().String(flagMetaURI, "", "new metadata (dataset) or card (model) URI")
+	cmd.Flags().String(flagMetaDigest, "", "digest ID of the new metadata or card")
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
+func transferOwnershipCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "transfer-ownership ID NEW_OWNER",
+		Short: "Hand a dataset or model you own to another account",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			msg := &types.MsgTransferOwnership{Owner: clientCtx.GetFromAddress().String(), Id: args[0], NewOwner: args[1]}
+			if err := msg.ValidateBasic(); err != nil {
+				return err
+			}
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+		},
+	}
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
+func addCommonFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArray(flagContributor, nil, "ADDRESS:SHARE_BPS (repeatable; shares sum to 10000)")
+	cmd.Flags().String(flagAlgo, string(fingerprint.BLAKE3), "digest algorithm for the ID: blake3 or sha256")
+	flags.AddTxFlagsToCmd(cmd)
+}
+
+func fingerprintPath(cmd *cobra.Command, path string) (string, error) {
+	algo, _ := cmd.Flags().GetString(flagAlgo)
+	a, err := fingerprint.ParseAlgorithm(algo)
+	if err != nil {
+		return "", err
+	}
+	m, err := fingerprint.Fingerprint(cmd.Context(), path, fingerprint.Options{Algorithm: a})
+	if err != nil {
+		return "", err
+	}
+	return m.Digest.String(), nil
+}
+
+func contributorsFromFlags(cmd *cobra.Command) ([]types.Contributor, error) {
+	vals, _ := cmd.Flags().GetStringArray(flagContributor)
+	out := make([]types.Contributor, 0, len(vals))
+	for _, v := range vals {
+		addr, share, ok := strings.Cut(v, ":")
+		bps, err := strconv.ParseUint(share, 10, 32)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("--contributor %q: want ADDRESS:SHARE_BPS, e.g. prova1...:2500", v)
+		}
+		out = append(out, types.Contributor{Address: addr, ShareBps: uint32(bps)})
+	}
+	return out, nil
+}
+
+func parseUse(s string) (types.Use, error) {
+	switch strings.ToLower(strings.ReplaceAll(s, "_", "-")) {
+	case "", "unspecified":
+		return types.Use_USE_UNSPECIFIED, nil
+	case "commercial":
+		return types.Use_USE_COMMERCIAL, nil
+	case "non-commercial", "noncommercial":
+		return types.Use_USE_NON_COMMERCIAL, nil
+	case "academic", "research":
+		return types.Use_USE_ACADEMIC, nil
+	}
+	return 0, fmt.Errorf("--use %q: want commercial, non-commercial, academic or unspecified", s)
+}
+
+func baseName(path string) string {
+	path = strings.TrimRight(path, "/")
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
