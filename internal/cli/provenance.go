@@ -99,6 +99,15 @@ const maxVerifyRecords = 2_000
 // fetchProvenance proves the record under id and, for a model, every
 // ancestor (breadth first, nearest first) and every dataset they used.
 func fetchProvenance(ctx context.Context, lc *lightclient.Client, id string, height int64) (*Provenance, error) {
+	if height == 0 {
+		// Prove the latest committed state (the light client's own default
+		// is one block older), so a record committed a moment ago is seen.
+		latest, err := lc.LatestVerifiedHeight(ctx)
+		if err != nil {
+			return nil, err
+		}
+		height = latest
+	}
 	r := &registryReader{lc: lc, height: height}
 	subject, err := r.record(ctx, id)
 	if err != nil {
