@@ -202,6 +202,8 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		testnetCommand(tempApp),
 		hashCommand(),
 		verifyCommand(),
+		bomCommand(),
+		datasetCommand(),
 	)
 }
 

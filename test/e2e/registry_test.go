@@ -100,6 +100,64 @@ func TestProvenanceVerify(t *testing.T) {
 	mustOK(text)
 	mustContain(t, "verify output", text.Stdout, "finetune of \"base\"", "fine_tuned_on", "verified: 3 records")
 
+	t.Run("dataset membership proof", func(t *testing.T) {
+		proofFile := filepath.Join(t.TempDir(), "proof.json")
+		mustOK(provad(t, "dataset", "prove", "--dataset", id(data), "--records", data, `{"text":"b"}`,
+			"--output-file", proofFile, "--trust-genesis", "--home", home))
+		r := provad(t, "dataset", "verify-proof", proofFile, "--trust-genesis", "--home", home)
+		mustOK(r)
+		mustContain(t, "verify-proof", r.Stdout, "included: record 1", `{"text":"b"}`)
+
+		bz, err := os.ReadFile(proofFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p map[string]any
+		if err := json.Unmarshal(bz, &p); err != nil {
+			t.Fatal(err)
+		}
+		p["record"] = "eyJ0ZXh0IjoieiJ9" // {"text":"z"}: a record that is not in the dataset
+		forged, _ := json.Marshal(p)
+		forgedFile := filepath.Join(t.TempDir(), "forged.json")
+		if err := os.WriteFile(forgedFile, forged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := provad(t, "dataset", "verify-proof", forgedFile, "--trust-genesis", "--home", home); r.Code == 0 {
+			t.Fatalf("forged membership proof accepted: %s", r.Stdout)
+		}
+	})
+
+	t.Run("bom", func(t *testing.T) {
+		r := provad(t, "bom", id(ft), "--trust-genesis", "--home", home)
+		mustOK(r)
+		var doc struct {
+			BOMFormat   string `json:"bomFormat"`
+			SpecVersion string `json:"specVersion"`
+			Metadata    struct {
+				Component struct {
+					Type string `json:"type"`
+					Name string `json:"name"`
+				} `json:"component"`
+			} `json:"metadata"`
+			Components []struct {
+				Type string `json:"type"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+			t.Fatalf("%v\n%s", err, r.Stdout)
+		}
+		if doc.BOMFormat != "CycloneDX" || doc.SpecVersion != "1.6" || doc.Metadata.Component.Type != "machine-learning-model" || doc.Metadata.Component.Name != "ft" {
+			t.Fatalf("unexpected BOM header: %+v", doc)
+		}
+		kinds := map[string]int{}
+		for _, c := range doc.Components {
+			kinds[c.Type]++
+		}
+		if kinds["machine-learning-model"] != 1 || kinds["data"] != 1 {
+			t.Fatalf("components: %v", kinds)
+		}
+	})
+
 	// A one-byte change is another artifact.
 	modified := filepath.Join(art, "ft-modified")
 	if err := os.MkdirAll(modified, 0o755); err != nil {
