@@ -136,6 +136,11 @@ func runDemo(cmd *cobra.Command, _ []string) (err error) {
 	if err != nil {
 		return err
 	}
+	steps, err = runDemoProvenance(ctx, net, progress)
+	report.Steps = append(report.Steps, steps...)
+	if err != nil {
+		return err
+	}
 
 	if output == "json" {
 		if err := json.NewEncoder(out).Encode(report); err != nil {

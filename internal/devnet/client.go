@@ -71,18 +71,36 @@ type SignedTx struct {
 	Hash  string
 }
 
-// SignSend builds and signs a bank send from the named key with an explicit
-// account number and sequence, so a caller can sign many in a row offline.
-func (c *Client) SignSend(from string, to sdk.AccAddress, amount sdk.Coins, accNum, seq uint64) (SignedTx, error) {
+// SendMsgs signs msgs from the named key, broadcasts them and waits for
+// the block; it returns the tx hash and height.
+func (c *Client) SendMsgs(ctx context.Context, from string, msgs ...sdk.Msg) (string, int64, error) {
 	fromAddr, err := c.Address(from)
 	if err != nil {
-		return SignedTx{}, err
+		return "", 0, err
 	}
+	accNum, seq, err := c.Account(fromAddr)
+	if err != nil {
+		return "", 0, fmt.Errorf("look up account %s: %w", fromAddr, err)
+	}
+	stx, err := c.Sign(from, msgs, accNum, seq)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := c.Broadcast(ctx, stx); err != nil {
+		return stx.Hash, 0, err
+	}
+	h, err := c.WaitTx(ctx, stx.Hash, 30*time.Second)
+	return stx.Hash, h, err
+}
+
+// Sign signs msgs from the named key with an explicit account number and
+// sequence.
+func (c *Client) Sign(from string, msgs []sdk.Msg, accNum, seq uint64) (SignedTx, error) {
 	b := c.Ctx.TxConfig.NewTxBuilder()
-	if err := b.SetMsgs(banktypes.NewMsgSend(fromAddr, to, amount)); err != nil {
+	if err := b.SetMsgs(msgs...); err != nil {
 		return SignedTx{}, err
 	}
-	b.SetGasLimit(200_000)
+	b.SetGasLimit(2_000_000)
 	f := tx.Factory{}.WithChainID(c.Ctx.ChainID).WithKeybase(c.Ctx.Keyring).
 		WithTxConfig(c.Ctx.TxConfig).WithAccountNumber(accNum).WithSequence(seq)
 	if err := tx.Sign(context.Background(), f, from, b, true); err != nil {
@@ -93,6 +111,16 @@ func (c *Client) SignSend(from string, to sdk.AccAddress, amount sdk.Coins, accN
 		return SignedTx{}, err
 	}
 	return SignedTx{Bytes: bz, Hash: fmt.Sprintf("%X", sdkTxHash(bz))}, nil
+}
+
+// SignSend builds and signs a bank send from the named key with an explicit
+// account number and sequence, so a caller can sign many in a row offline.
+func (c *Client) SignSend(from string, to sdk.AccAddress, amount sdk.Coins, accNum, seq uint64) (SignedTx, error) {
+	fromAddr, err := c.Address(from)
+	if err != nil {
+		return SignedTx{}, err
+	}
+	return c.Sign(from, []sdk.Msg{banktypes.NewMsgSend(fromAddr, to, amount)}, accNum, seq)
 }
 
 // Account returns the account number and next sequence of addr.
@@ -145,17 +173,5 @@ func (c *Client) Send(ctx context.Context, from string, to sdk.AccAddress, amoun
 	if err != nil {
 		return "", 0, err
 	}
-	accNum, seq, err := c.Account(fromAddr)
-	if err != nil {
-		return "", 0, fmt.Errorf("look up account %s: %w", fromAddr, err)
-	}
-	stx, err := c.SignSend(from, to, amount, accNum, seq)
-	if err != nil {
-		return "", 0, err
-	}
-	if err := c.Broadcast(ctx, stx); err != nil {
-		return stx.Hash, 0, err
-	}
-	h, err := c.WaitTx(ctx, stx.Hash, 30*time.Second)
-	return stx.Hash, h, err
+	return c.SendMsgs(ctx, from, banktypes.NewMsgSend(fromAddr, to, amount))
 }
