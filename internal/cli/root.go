@@ -202,6 +202,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		testnetCommand(tempApp),
 		hashCommand(),
 		verifyCommand(),
+		inspectCommand(),
 		bomCommand(),
 		datasetCommand(),
 	)
