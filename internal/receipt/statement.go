@@ -1,0 +1,199 @@
+package receipt
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prova-network/prova/internal/fingerprint"
+)
+
+// Identifiers of the formats.
+const (
+	// StatementType is the in-toto Statement v1 "_type".
+	StatementType = "https://in-toto.io/Statement/v1"
+	// PredicateType is the predicate type of a single inference receipt.
+	PredicateType = "https://prova.network/receipt/v1"
+	// PayloadType is the DSSE payload type of every envelope here.
+	PayloadType = "application/vnd.in-toto+json"
+	// OutputSubject is the name of a receipt's only subject.
+	OutputSubject = "output"
+	// keyIDPrefix starts every key ID; see KeyID.
+	keyIDPrefix = "ed25519:"
+)
+
+// Limits on a statement. They keep a receipt near 1 KiB so that a log can
+// take tens of thousands per second.
+const (
+	MaxParameters     = 16  // entries in Predicate.Parameters
+	MaxParamKeyLen    = 64  // bytes per parameter name
+	MaxParamValueLen  = 256 // bytes per parameter value
+	MaxIDLen          = 128 // bytes of a provider ID or request ID
+	MaxStatementBytes = 8 << 10
+)
+
+// Statement is an in-toto Statement v1 carrying a receipt predicate.
+type Statement struct {
+	Type          string    `json:"_type"`
+	Subject       []Subject `json:"subject"`
+	PredicateType string    `json:"predicateType"`
+	Predicate     Predicate `json:"predicate"`
+}
+
+// Subject is an in-toto ResourceDescriptor: a name and a digest set mapping
+// algorithm ("blake3", "sha256") to lower-case hex.
+type Subject struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest"`
+}
+
+// Predicate is what one inference did. Digests are digest IDs
+// ("blake3:<hex>" or "sha256:<hex>"); Time is RFC 3339 in UTC ("Z").
+type Predicate struct {
+	Model        string   `json:"model"`
+	Provider     Provider `json:"provider"`
+	InputDigest  string   `json:"inputDigest"`
+	OutputDigest string   `json:"outputDigest"`
+	// At most one of ParametersDigest and Parameters is set; neither means
+	// the provider's defaults.
+	ParametersDigest string            `json:"parametersDigest,omitempty"`
+	Parameters       map[string]string `json:"parameters,omitempty"`
+	Tokens           Tokens            `json:"tokens"`
+	RequestID        string            `json:"requestId"`
+	Time             string            `json:"time"`
+}
+
+// Provider names the inference provider and the key it signs with.
+type Provider struct {
+	ID    string `json:"id"`
+	KeyID string `json:"keyId"`
+}
+
+// Tokens counts the tokens read and written.
+type Tokens struct {
+	Input  uint64 `json:"input"`
+	Output uint64 `json:"output"`
+}
+
+// KeyID names an ed25519 public key: "ed25519:" and the lower-case hex
+// SHA-256 of the 32 key bytes. It is the DSSE keyid and Provider.KeyID.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return keyIDPrefix + hex.EncodeToString(sum[:])
+}
+
+func validKeyID(s string) bool {
+	h, ok := strings.CutPrefix(s, keyIDPrefix)
+	return ok && len(h) == 2*sha256.Size && isLowerHex(h)
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// FormatTime writes t as a receipt time: RFC 3339 in UTC, with fractional
+// seconds only where t has them.
+func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// NewStatement returns the statement for p, with the subject set from
+// p.OutputDigest. It does not validate; Sign does.
+func NewStatement(p Predicate) *Statement {
+	st := &Statement{Type: StatementType, PredicateType: PredicateType, Predicate: p}
+	if d, err := fingerprint.ParseDigest(p.OutputDigest); err == nil {
+		st.Subject = []Subject{{Name: OutputSubject, Digest: map[string]string{string(d.Algorithm): d.Hex()}}}
+	}
+	return st
+}
+
+// Validate checks every rule a receipt statement must meet.
+func (s *Statement) Validate() error {
+	if s.Type != StatementType {
+		return fmt.Errorf("%w: _type %q, want %q", ErrInvalidStatement, s.Type, StatementType)
+	}
+	if s.PredicateType != PredicateType {
+		return fmt.Errorf("%w: predicateType %q, want %q", ErrInvalidStatement, s.PredicateType, PredicateType)
+	}
+	p := &s.Predicate
+	for _, f := range []struct{ name, v string }{
+		{"model", p.Model}, {"inputDigest", p.InputDigest}, {"outputDigest", p.OutputDigest},
+	} {
+		if _, err := fingerprint.ParseDigest(f.v); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrInvalidStatement, f.name, err)
+		}
+	}
+	out, _ := fingerprint.ParseDigest(p.OutputDigest)
+	if len(s.Subject) != 1 || s.Subject[0].Name != OutputSubject || len(s.Subject[0].Digest) != 1 ||
+		s.Subject[0].Digest[string(out.Algorithm)] != out.Hex() {
+		return fmt.Errorf("%w: subject must be exactly {%q: %s}", ErrInvalidStatement, OutputSubject, p.OutputDigest)
+	}
+	if err := checkID("provider.id", p.Provider.ID); err != nil {
+		return err
+	}
+	if !validKeyID(p.Provider.KeyID) {
+		return fmt.Errorf("%w: provider.keyId %q is not %s<64 hex>", ErrInvalidStatement, p.Provider.KeyID, keyIDPrefix)
+	}
+	if err := checkID("requestId", p.RequestID); err != nil {
+		return err
+	}
+	if err := checkParameters(p); err != nil {
+		return err
+	}
+	return checkTime(p.Time)
+}
+
+func checkID(name, v string) error {
+	if v == "" || len(v) > MaxIDLen {
+		return fmt.Errorf("%w: %s must be 1 to %d bytes, got %d", ErrInvalidStatement, name, MaxIDLen, len(v))
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return fmt.Errorf("%w: %s has byte %#x at %d; printable ASCII only", ErrInvalidStatement, name, v[i], i)
+		}
+	}
+	return nil
+}
+
+func checkParameters(p *Predicate) error {
+	if p.ParametersDigest != "" {
+		if p.Parameters != nil {
+			return fmt.Errorf("%w: set parametersDigest or parameters, not both", ErrInvalidStatement)
+		}
+		if _, err := fingerprint.ParseDigest(p.ParametersDigest); err != nil {
+			return fmt.Errorf("%w: parametersDigest: %w", ErrInvalidStatement, err)
+		}
+		return nil
+	}
+	if p.Parameters != nil && len(p.Parameters) == 0 {
+		return fmt.Errorf("%w: parameters is empty; omit it", ErrInvalidStatement)
+	}
+	if len(p.Parameters) > MaxParameters {
+		return fmt.Errorf("%w: %d parameters, at most %d", ErrInvalidStatement, len(p.Parameters), MaxParameters)
+	}
+	for k, v := range p.Parameters { // order does not matter: any failure rejects
+		if k == "" || len(k) > MaxParamKeyLen || len(v) > MaxParamValueLen {
+			return fmt.Errorf("%w: parameter names are 1 to %d bytes and values at most %d", ErrInvalidStatement, MaxParamKeyLen, MaxParamValueLen)
+		}
+	}
+	return nil
+}
+
+func checkTime(v string) error {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return fmt.Errorf("%w: time %q is not RFC 3339", ErrInvalidStatement, v)
+	}
+	// One spelling per instant: UTC with "Z" and no trailing fractional
+	// zeros, which is what FormatTime writes.
+	if FormatTime(t) != v {
+		return fmt.Errorf("%w: time %q must be UTC as %q", ErrInvalidStatement, v, FormatTime(t))
+	}
+	return nil
+}
