@@ -192,7 +192,7 @@ func TestCosTable(t *testing.T) {
 		}
 	}
 	for m := range 256 {
-		want := math.Cos(float64(m) * math.Pi / 64) * (1 << 20)
+		want := math.Cos(float64(m)*math.Pi/64) * (1 << 20)
 		if d := math.Abs(float64(cosQ20(m)) - want); d > 0.5 {
 			t.Errorf("cosQ20(%d) off by %v", m, d)
 		}

@@ -28,7 +28,7 @@ func synth(seed uint64, w, h int) *image.RGBA {
 		shapes[i] = shape{
 			circle: r.IntN(2) == 0,
 			x0:     x0, y0: y0,
-			x1:  x0 + w/8 + r.IntN(w/3), y1: y0 + h/8 + r.IntN(h/3),
+			x1: x0 + w/8 + r.IntN(w/3), y1: y0 + h/8 + r.IntN(h/3),
 			col: [3]int{r.IntN(256), r.IntN(256), r.IntN(256)},
 		}
 	}
