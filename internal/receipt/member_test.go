@@ -49,7 +49,9 @@ func TestMemberRejects(t *testing.T) {
 		mutate func(m *Member, all []*Member)
 		want   error
 	}{
-		{"tampered statement", func(m *Member, _ []*Member) { m.Statement = bytes.Replace(m.Statement, []byte("req-"), []byte("rex-"), 1) }, ErrBatchRoot},
+		{"tampered statement", func(m *Member, _ []*Member) {
+			m.Statement = bytes.Replace(m.Statement, []byte("req-"), []byte("rex-"), 1)
+		}, ErrBatchRoot},
 		{"wrong index", func(m *Member, _ []*Member) { m.Index++ }, ErrBatchRoot},
 		{"index past the batch", func(m *Member, _ []*Member) { m.Index = 1000 }, ErrBatchRoot},
 		{"forged proof", func(m *Member, _ []*Member) { m.Proof[0] = bytes.Repeat([]byte{1}, HashSize) }, ErrBatchRoot},

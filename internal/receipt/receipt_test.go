@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -208,7 +209,7 @@ func TestDuplicates(t *testing.T) {
 
 func mustJSON(t testing.TB, st *Statement) []byte {
 	t.Helper()
-	b, err := jsonMarshal(st)
+	b, err := json.Marshal(st)
 	if err != nil {
 		t.Fatal(err)
 	}
