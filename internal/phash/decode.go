@@ -39,8 +39,10 @@ func HashFile(path string) (Hash64, error) {
 }
 
 // HashBytes decodes an encoded PNG, JPEG or GIF image and hashes it.
-func HashBytes(data []byte) (Hash64, error) {
-	img, _, err := Decode(data)
+func HashBytes(data []byte) (Hash64, error) { return hashBytes(data, MaxPixels) }
+
+func hashBytes(data []byte, maxPixels int64) (Hash64, error) {
+	img, _, err := decode(data, maxPixels)
 	if err != nil {
 		return 0, err
 	}
@@ -50,7 +52,11 @@ func HashBytes(data []byte) (Hash64, error) {
 // Decode decodes an encoded PNG, JPEG or GIF image and returns it with its
 // format name ("png", "jpeg" or "gif"), refusing anything over
 // MaxFileBytes or, from its header alone, over MaxPixels.
-func Decode(data []byte) (image.Image, string, error) {
+func Decode(data []byte) (image.Image, string, error) { return decode(data, MaxPixels) }
+
+// decode is Decode with the pixel cap as a parameter, so the fuzz test can
+// exercise the same path with a cap small enough to keep each run fast.
+func decode(data []byte, maxPixels int64) (image.Image, string, error) {
 	if len(data) > MaxFileBytes {
 		return nil, "", fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxFileBytes)
 	}
@@ -64,9 +70,9 @@ func Decode(data []byte) (image.Image, string, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, format, fmt.Errorf("%w: %s is %dx%d", ErrEmptyImage, format, cfg.Width, cfg.Height)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
 		return nil, format, fmt.Errorf("%w: %s is %dx%d pixels, limit %d",
-			ErrTooLarge, format, cfg.Width, cfg.Height, MaxPixels)
+			ErrTooLarge, format, cfg.Width, cfg.Height, maxPixels)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -74,7 +80,7 @@ func Decode(data []byte) (image.Image, string, error) {
 	}
 	// A decoder may produce bounds other than the header's (GIF frames);
 	// recheck what will actually be hashed.
-	if b := img.Bounds(); int64(b.Dx())*int64(b.Dy()) > MaxPixels {
+	if b := img.Bounds(); int64(b.Dx())*int64(b.Dy()) > maxPixels {
 		return nil, format, fmt.Errorf("%w: %s decoded to %dx%d", ErrTooLarge, format, b.Dx(), b.Dy())
 	}
 	return img, format, nil
