@@ -97,6 +97,12 @@ func bomModel(m *regtypes.Model) bom.Model {
 		ArchFingerprint: m.Info.ArchFingerprint, ParameterCount: m.Info.ParameterCount,
 		CardURI: m.Info.CardUri, CardDigest: m.Info.CardDigest, Contributors: bomContributors(m.Info.Contributors),
 	}
+	if m.Status != regtypes.ModelStatus_MODEL_STATUS_UNSPECIFIED {
+		out.Status = m.Status.Short()
+		if m.Status == regtypes.ModelStatus_MODEL_STATUS_FLAGGED {
+			out.Flag = m.StatusReason
+		}
+	}
 	for _, p := range m.Info.Parents {
 		out.Parents = append(out.Parents, bom.Parent{Model: p.ModelId, Relation: bom.ParentRelation(p.Relation.Short())})
 	}

@@ -18,6 +18,7 @@ import (
 const (
 	flagReset     = "reset"
 	flagBlockTime = "block-time"
+	flagVoting    = "voting-period"
 )
 
 // DefaultDevHome is where `provad dev` keeps its chain.
@@ -61,7 +62,8 @@ development only.`,
 					return err
 				}
 			}
-			net, created, err := prepareDevHome(home, reset, blockTime, ports)
+			voting, _ := cmd.Flags().GetDuration(flagVoting)
+			net, created, err := prepareDevHome(home, reset, devnet.Config{BlockTime: blockTime, VotingPeriod: voting, Ports: []devnet.Ports{ports}})
 			if err != nil {
 				return err
 			}
@@ -71,12 +73,14 @@ development only.`,
 	}
 	cmd.Flags().Bool(flagReset, false, "delete the dev chain in --home and start a new one")
 	cmd.Flags().Duration(flagBlockTime, 500*time.Millisecond, "target time between blocks for a new chain")
+	cmd.Flags().Duration(flagVoting, 60*time.Second, "governance voting period for a new chain")
 	cmd.Flags().Bool(flagFreePorts, false, "give a new chain unused ports instead of the standard ones (printed at start)")
 	return cmd
 }
 
-// prepareDevHome returns the dev network in home, creating it if needed.
-func prepareDevHome(home string, reset bool, blockTime time.Duration, ports devnet.Ports) (*devnet.Network, bool, error) {
+// prepareDevHome returns the dev network in home, creating it with the
+// block time, voting period and ports of tmpl if needed.
+func prepareDevHome(home string, reset bool, tmpl devnet.Config) (*devnet.Network, bool, error) {
 	if reset {
 		if _, err := devnet.Load(home); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, false, fmt.Errorf("refusing to reset %s: %w", home, err)
@@ -92,14 +96,10 @@ func prepareDevHome(home string, reset bool, blockTime time.Duration, ports devn
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, false, err
 	}
-	net, err = devnet.Init(devnet.Config{
-		ChainID:      devnet.DefaultDevChainID,
-		Homes:        []string{home},
-		Ports:        []devnet.Ports{ports},
-		Accounts:     DefaultDevAccounts,
-		BlockTime:    blockTime,
-		VotingPeriod: 60 * time.Second,
-	})
+	tmpl.ChainID = devnet.DefaultDevChainID
+	tmpl.Homes = []string{home}
+	tmpl.Accounts = DefaultDevAccounts
+	net, err = devnet.Init(tmpl)
 	if err != nil {
 		return nil, false, fmt.Errorf("create dev chain in %s: %w", home, err)
 	}

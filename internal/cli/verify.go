@@ -125,6 +125,13 @@ func printProvenance(w io.Writer, pv *Provenance) {
 }
 
 func printModelFacts(w io.Writer, ind string, m *regtypes.Model) {
+	if m.Status != regtypes.ModelStatus_MODEL_STATUS_UNSPECIFIED {
+		fmt.Fprintf(w, "%sSTATUS     %s by governance at height %d", ind, strings.ToUpper(m.Status.Short()), m.StatusHeight)
+		if m.StatusReason != "" {
+			fmt.Fprintf(w, ": %s", m.StatusReason)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "%slicense    %s\n%sowner      %s\n", ind, m.Info.License, ind, m.Owner)
 	if m.Info.Format != "" || m.Info.ParameterCount > 0 {
 		fmt.Fprintf(w, "%sformat     %s, %d parameters", ind, m.Info.Format, m.Info.ParameterCount)

@@ -259,3 +259,41 @@ func lineageString(es []types.LineageEntry) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+func TestSetModelStatus(t *testing.T) {
+	f := newFixture(t)
+	if err := f.registerModel(addr(1), model(1, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	flag := &types.MsgSetModelStatus{Authority: f.gov, ModelId: digest(1), Status: types.ModelStatus_MODEL_STATUS_FLAGGED, Reason: "produces unsafe output"}
+
+	nonGov := *flag
+	nonGov.Authority = addr(1)
+	if _, err := f.msgs.SetModelStatus(f.ctx, &nonGov); !errorsmod.IsOf(err, types.ErrInvalidAuthority) {
+		t.Fatalf("non-authority status change: %v", err)
+	}
+	unknown := *flag
+	unknown.ModelId = digest(2)
+	if _, err := f.msgs.SetModelStatus(f.ctx, &unknown); !errorsmod.IsOf(err, types.ErrNotFound) {
+		t.Fatalf("unknown model: %v", err)
+	}
+	noReason := *flag
+	noReason.Reason = ""
+	if _, err := f.msgs.SetModelStatus(f.ctx, &noReason); !errorsmod.IsOf(err, types.ErrInvalidField) {
+		t.Fatalf("flag without reason: %v", err)
+	}
+	if m, _ := f.k.GetModel(f.ctx, digest(1)); m.Status != types.ModelStatus_MODEL_STATUS_UNSPECIFIED {
+		t.Fatal("a rejected status change took effect")
+	}
+	if _, err := f.msgs.SetModelStatus(f.ctx, flag); err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.k.GetModel(f.ctx, digest(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != types.ModelStatus_MODEL_STATUS_FLAGGED || m.StatusReason != flag.Reason || m.StatusHeight != f.ctx.BlockHeight() {
+		t.Fatalf("status not recorded: %+v", m)
+	}
+	f.nextBlock()
+}

@@ -18,6 +18,9 @@ const (
 	EventMetadataUpdated   = "prova.registry.metadata_updated"
 	EventOwnerChanged      = "prova.registry.ownership_transferred"
 	EventParamsUpdated     = "prova.registry.params_updated"
+	EventStatusChanged     = "prova.registry.model_status_changed"
+	AttrStatus             = "status"
+	AttrReason             = "reason"
 	AttrID                 = "id"
 	AttrOwner              = "owner"
 	AttrNewOwner           = "new_owner"
@@ -195,4 +198,28 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventParamsUpdated,
 		sdk.NewAttribute("max_parents", strconv.FormatUint(uint64(msg.Params.MaxParents), 10))))
 	return &types.MsgUpdateParamsResponse{}, nil
+}
+
+// SetModelStatus records a governance decision on a model. The authority is
+// checked before anything else.
+func (s msgServer) SetModelStatus(ctx context.Context, msg *types.MsgSetModelStatus) (*types.MsgSetModelStatusResponse, error) {
+	if msg.Authority != s.authority {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, msg.Authority)
+	}
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	m, err := s.GetModel(ctx, msg.ModelId)
+	if err != nil {
+		return nil, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	m.Status, m.StatusReason, m.StatusHeight = msg.Status, msg.Reason, sdkCtx.BlockHeight()
+	if err := s.Models.Set(ctx, msg.ModelId, m); err != nil {
+		return nil, err
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(EventStatusChanged,
+		sdk.NewAttribute(AttrID, msg.ModelId), sdk.NewAttribute(AttrStatus, msg.Status.Short()),
+		sdk.NewAttribute(AttrReason, msg.Reason)))
+	return &types.MsgSetModelStatusResponse{}, nil
 }

@@ -15,13 +15,14 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateMetadata{}, "prova/registry/MsgUpdateMetadata")
 	legacy.RegisterAminoMsg(cdc, &MsgTransferOwnership{}, "prova/registry/MsgTransferOwnership")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "prova/registry/MsgUpdateParams")
+	legacy.RegisterAminoMsg(cdc, &MsgSetModelStatus{}, "prova/registry/MsgSetModelStatus")
 }
 
 // RegisterInterfaces registers the messages with the interface registry.
 func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgRegisterDataset{}, &MsgRegisterModel{}, &MsgUpdateMetadata{},
-		&MsgTransferOwnership{}, &MsgUpdateParams{},
+		&MsgTransferOwnership{}, &MsgUpdateParams{}, &MsgSetModelStatus{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"strings"
+
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -80,4 +82,34 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 // checks never reject what some valid parameter set would accept.
 func maxParams() Params {
 	return Params{MaxParents: 1024, MaxDatasets: 4096, MaxContributors: 10_000, MaxQueryDepth: 256}
+}
+
+// MaxReasonLen bounds a status change's reason.
+const MaxReasonLen = 512
+
+var _ sdk.Msg = (*MsgSetModelStatus)(nil)
+
+// ValidateBasic checks the message without state.
+func (m *MsgSetModelStatus) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
+		return err
+	}
+	if err := ValidateID("model id", m.ModelId); err != nil {
+		return err
+	}
+	if _, ok := ModelStatus_name[int32(m.Status)]; !ok {
+		return errorsmod.Wrapf(ErrInvalidField, "unknown status %d", m.Status)
+	}
+	if m.Status == ModelStatus_MODEL_STATUS_FLAGGED && m.Reason == "" {
+		return errorsmod.Wrap(ErrInvalidField, "flagging a model needs a reason")
+	}
+	return validateText("reason", m.Reason, MaxReasonLen, false)
+}
+
+// Short returns the lower-case short name of a model status.
+func (s ModelStatus) Short() string {
+	if s == ModelStatus_MODEL_STATUS_UNSPECIFIED {
+		return "none"
+	}
+	return strings.ToLower(strings.TrimPrefix(s.String(), "MODEL_STATUS_"))
 }

@@ -90,6 +90,7 @@ func FuzzValidateBasic(f *testing.F) {
 			}},
 			&types.MsgUpdateMetadata{Owner: owner, Id: id, Name: name, Uri: license},
 			&types.MsgTransferOwnership{Owner: owner, Id: id, NewOwner: name},
+			&types.MsgSetModelStatus{Authority: owner, ModelId: id, Status: types.ModelStatus(rel), Reason: name},
 			&types.MsgUpdateParams{Authority: owner, Params: types.Params{MaxParents: share, MaxDatasets: uint32(count), MaxContributors: share, MaxQueryDepth: uint32(rel)}},
 		}
 		for _, m := range msgs {
