@@ -214,3 +214,12 @@ func TestParseHash(t *testing.T) {
 		t.Fatalf("Distance(0, ^0) = %d", d)
 	}
 }
+
+func BenchmarkHash(b *testing.B) {
+	img := synth(5, 1920, 1080)
+	for b.Loop() {
+		if _, err := Hash(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package phash
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"sync"
 )
@@ -14,13 +15,34 @@ type Match struct {
 }
 
 // chunks is the number of 16-bit pieces a hash is split into for
-// multi-index hashing; by the pigeonhole principle two hashes at distance
-// ≤ chunks-1 agree exactly on at least one piece.
+// multi-index hashing. By the pigeonhole principle, two hashes at distance
+// ≤ r differ in at most ⌊r/chunks⌋ bits in at least one piece.
 const chunks = 4
 
-// mihMaxRadius is the largest radius answered by multi-index hashing; larger
-// radii walk the BK-tree.
-const mihMaxRadius = chunks - 1
+// maxProbeFlips bounds the per-piece neighbourhood multi-index hashing
+// enumerates: all 16-bit values within 3 bits of a piece is 697 probes per
+// piece, 2,788 per search.
+const maxProbeFlips = 3
+
+// mihMaxRadius is the largest radius answered by multi-index hashing
+// (⌊15/4⌋ = 3 flips per piece); larger radii walk the BK-tree.
+const mihMaxRadius = chunks*(maxProbeFlips+1) - 1
+
+// probeMasks lists every 16-bit mask with at most maxProbeFlips bits set,
+// ordered by bit count; probeCount[s] is how many have at most s bits.
+var probeMasks, probeCount = func() ([]uint16, [maxProbeFlips + 1]int) {
+	var masks []uint16
+	var count [maxProbeFlips + 1]int
+	for s := range maxProbeFlips + 1 {
+		for m := range 1 << 16 {
+			if bits.OnesCount16(uint16(m)) == s {
+				masks = append(masks, uint16(m))
+			}
+		}
+		count[s] = len(masks)
+	}
+	return masks, count
+}()
 
 // Index is an in-memory near-duplicate index over perceptual hashes, keyed
 // by caller-chosen IDs (for example content digests). It is safe for
@@ -32,21 +54,33 @@ const mihMaxRadius = chunks - 1
 //   - byID and byHash maps: Add and Remove are O(1) expected plus the
 //     structures below.
 //   - multi-index hashing: four maps from a 16-bit piece to the distinct
-//     hashes holding it. Search with radius ≤ 3 probes four buckets and
-//     checks each candidate, O(c) where c is the bucket sizes, n/2^14 in
-//     expectation for uniform hashes. Add is O(1); Remove is O(bucket).
-//   - a BK-tree over distinct hashes under Hamming distance: Add is O(depth);
-//     Search with radius r visits only children whose edge distance lies in
-//     [d-r, d+r], sub-linear for small r and degrading towards O(n) as r
-//     approaches 32. Removal leaves a routing node behind (a tombstone
+//     hashes holding it. Search with radius r ≤ 15 probes, in each piece,
+//     every value within s = ⌊r/4⌋ bits of the query's piece (4, 68, 548 or
+//     2,788 probes in all for s = 0..3) and checks each candidate's full
+//     distance: O(probes + candidates), with about probes·n/2^16
+//     candidates for uniform hashes. Add is O(1); Remove is O(bucket).
+//   - a BK-tree over distinct hashes under Hamming distance, for r ≥ 16:
+//     Add is O(depth); Search visits only children whose edge distance lies
+//     in [d-r, d+r]. For radii this large it visits a large share of the
+//     tree; such searches are rare (distance 16 is already a weak match). Removal leaves a routing node behind (a tombstone
 //     whose hash has no IDs); the node is reused if the hash is added again.
 //
 // Results are assembled from byHash, so tombstones never surface.
+//
+// Measured on 100,000 uniformly random hashes (2 shared cores, so rough):
+// radius 3 ≈ 0.7 µs, 8 ≈ 35 µs, 12–15 ≈ 130 µs, 16 (BK-tree) ≈ 6 ms,
+// against ≈ 45 µs for a linear scan. Large radii on 64-bit codes are
+// intrinsically close to a scan for any index; near-duplicate lookups
+// should use radius ≤ 10, where the index is fast and its cost grows with
+// the number of candidates rather than with n.
 type Index struct {
 	mu     sync.RWMutex
 	byID   map[string]Hash64
 	byHash map[Hash64]map[string]struct{}
-	pieces [chunks]map[uint16][]Hash64
+	// pieces[i][v] lists the distinct hashes whose piece i is v. Dense
+	// tables (4 × 65,536 slice headers, 6 MiB) beat maps here: a search
+	// makes up to 2,788 lookups.
+	pieces *[chunks][1 << 16][]Hash64
 	tree   bkTree
 }
 
@@ -55,9 +89,6 @@ func NewIndex() *Index {
 	ix := &Index{
 		byID:   make(map[string]Hash64),
 		byHash: make(map[Hash64]map[string]struct{}),
-	}
-	for i := range ix.pieces {
-		ix.pieces[i] = make(map[uint16][]Hash64)
 	}
 	return ix
 }
@@ -86,6 +117,9 @@ func (ix *Index) Add(id string, h Hash64) {
 	if !ok {
 		ids = make(map[string]struct{}, 1)
 		ix.byHash[h] = ids
+		if ix.pieces == nil {
+			ix.pieces = new([chunks][1 << 16][]Hash64) // allocated on first use
+		}
 		for i := range chunks {
 			p := piece(h, i)
 			ix.pieces[i][p] = append(ix.pieces[i][p], h)
@@ -121,11 +155,7 @@ func (ix *Index) removeLocked(id string, h Hash64) {
 			bucket[j] = bucket[len(bucket)-1]
 			bucket = bucket[:len(bucket)-1]
 		}
-		if len(bucket) == 0 {
-			delete(ix.pieces[i], p)
-		} else {
-			ix.pieces[i][p] = bucket
-		}
+		ix.pieces[i][p] = bucket
 	}
 	// The BK-tree node stays as a tombstone; see the Index documentation.
 }
@@ -159,18 +189,30 @@ func (ix *Index) Search(h Hash64, radius int) []Match {
 }
 
 // searchPieces is the multi-index lookup for radius ≤ mihMaxRadius: any
-// hash within that radius shares at least one exact 16-bit piece with h.
+// hash within radius of h is within ⌊radius/chunks⌋ bits of h in at least
+// one piece, so probing those neighbourhoods finds every match.
 func (ix *Index) searchPieces(h Hash64, radius int) []Hash64 {
-	seen := make(map[Hash64]struct{})
+	flips := radius / chunks
+	if ix.pieces == nil {
+		return nil
+	}
+	masks := probeMasks[:probeCount[flips]]
 	var out []Hash64
 	for i := range chunks {
-		for _, c := range ix.pieces[i][piece(h, i)] {
-			if _, dup := seen[c]; dup {
-				continue
-			}
-			seen[c] = struct{}{}
-			if Distance(h, c) <= radius {
-				out = append(out, c)
+		p, bucket := piece(h, i), &ix.pieces[i]
+		for _, m := range masks {
+		candidates:
+			for _, c := range bucket[p^m] {
+				// A candidate close enough in an earlier piece was already
+				// seen there; this keeps results unique without a set.
+				for j := range i {
+					if bits.OnesCount16(piece(c, j)^piece(h, j)) <= flips {
+						continue candidates
+					}
+				}
+				if Distance(h, c) <= radius {
+					out = append(out, c)
+				}
 			}
 		}
 	}
