@@ -71,8 +71,9 @@ var probeMasks, probeCount = func() ([]uint16, [maxProbeFlips + 1]int) {
 // radius 3 ≈ 0.7 µs, 8 ≈ 35 µs, 12–15 ≈ 130 µs, 16 (BK-tree) ≈ 6 ms,
 // against ≈ 45 µs for a linear scan. Large radii on 64-bit codes are
 // intrinsically close to a scan for any index; near-duplicate lookups
-// should use radius ≤ 10, where the index is fast and its cost grows with
-// the number of candidates rather than with n.
+// should use radius ≤ 10, where the index is fast: its cost is the probes
+// plus the candidates, which is far fewer than n when n is large or the
+// hashes are clustered.
 type Index struct {
 	mu     sync.RWMutex
 	byID   map[string]Hash64
