@@ -92,6 +92,21 @@ func TestVerifyRejects(t *testing.T) {
 			*e = *signPayload(mustJSON(t, testStatementKey(otherPub)), priv)
 		}, pub, ErrWrongKey},
 		{"signed non-statement", func(e *Envelope) { *e = *signPayload([]byte(`{"hello":1}`), priv) }, pub, ErrMalformed},
+		{"statement with a case-folded member", func(e *Envelope) {
+			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"model"`), []byte(`"Model"`), 1), priv)
+		}, pub, ErrMalformed},
+		{"statement with an empty member", func(e *Envelope) {
+			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"tokens"`), []byte(`"parametersDigest":"","tokens"`), 1), priv)
+		}, pub, ErrMalformed},
+		{"statement with a null member", func(e *Envelope) {
+			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"tokens"`), []byte(`"parametersDigest":null,"tokens"`), 1), priv)
+		}, pub, ErrMalformed},
+		{"statement with an object as a parameter", func(e *Envelope) {
+			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"max_tokens":"256"`), []byte(`"max_tokens":{"a":"b"}`), 1), priv)
+		}, pub, ErrMalformed},
+		{"statement with a fractional count", func(e *Envelope) {
+			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"input":12`), []byte(`"input":12.0`), 1), priv)
+		}, pub, ErrMalformed},
 		{"signed invalid statement", func(e *Envelope) {
 			st := testStatement(pub, 1)
 			st.Predicate.Time = "2026-11-21T03:00:00+01:00"

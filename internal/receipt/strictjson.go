@@ -8,111 +8,142 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
 // maxJSONDepth bounds nesting; receipts nest four levels deep.
 const maxJSONDepth = 8
 
-// decodeStrict decodes b into v and rejects anything a different JSON parser
-// could read differently: duplicate members, members whose name differs from
-// the field's only in case (encoding/json would accept them), unknown
-// members, explicit nulls, and trailing data. Signed bytes therefore mean the
-// same to every verifier.
+// decodeStrict decodes b into v (a pointer to one of this package's structs)
+// and rejects anything another JSON parser could read differently, or that
+// encoding/json would quietly forgive: invalid UTF-8, duplicate members,
+// member names that match a field only when case is ignored, unknown
+// members, null, empty strings in struct fields, and trailing data. Signed
+// bytes therefore mean the same to every verifier.
 func decodeStrict(b []byte, v any) error {
 	if !utf8.Valid(b) {
 		return fmt.Errorf("%w: not valid UTF-8", ErrMalformed)
 	}
-	if err := checkTokens(b); err != nil {
-		return err
-	}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	dec.UseNumber()
+	if err := walkValue(dec, schemaOf(reflect.TypeOf(v).Elem()), 0, false); err != nil {
+		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: data after the JSON value", ErrMalformed)
 	}
-	// Round trip: the input, read as generic JSON, must equal v written
-	// back. This catches case-folded names and nulls or empty values that
-	// decoding would drop.
-	again, err := json.Marshal(v)
+	// The walk has checked names and shapes; Unmarshal fills v and checks
+	// scalar types and integer ranges.
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return nil
+}
+
+// schema is the JSON shape of a Go type: an object with exactly the named
+// members (fields), an object with any member names (values, for maps), an
+// array (elem), or, when nil, a scalar.
+type schema struct {
+	fields map[string]*schema
+	values *schema
+	isMap  bool
+	elem   *schema
+	array  bool
+}
+
+var schemas sync.Map // reflect.Type → *schema
+
+func schemaOf(t reflect.Type) *schema {
+	if s, ok := schemas.Load(t); ok {
+		return s.(*schema)
+	}
+	var s *schema
+	switch t.Kind() {
+	case reflect.Struct:
+		s = &schema{fields: map[string]*schema{}}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			s.fields[name] = schemaOf(f.Type)
+		}
+	case reflect.Map:
+		s = &schema{isMap: true, values: schemaOf(t.Elem())}
+	case reflect.Slice:
+		s = &schema{array: true, elem: schemaOf(t.Elem())}
+	}
+	schemas.Store(t, s)
+	return s
+}
+
+// closeToken consumes the ']' or '}' that must follow a container's last
+// value.
+func closeToken(dec *json.Decoder) error {
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return nil
+}
+
+// walkValue consumes one JSON value from dec and checks it against s. inMap
+// says the value is a map value, where an empty string is allowed.
+func walkValue(dec *json.Decoder, s *schema, depth int, inMap bool) error {
+	tok, err := dec.Token()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	var in, out any
-	if err := unmarshalNumbers(b, &in); err != nil {
-		return err
+	if depth > maxJSONDepth {
+		return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	if err := unmarshalNumbers(again, &out); err != nil {
-		return err
-	}
-	if !reflect.DeepEqual(in, out) {
-		return fmt.Errorf("%w: unexpected members, names, nulls or number forms", ErrMalformed)
-	}
-	return nil
-}
-
-func unmarshalNumbers(b []byte, v *any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	return nil
-}
-
-// checkTokens walks b once, rejecting duplicate member names and nesting
-// deeper than maxJSONDepth.
-func checkTokens(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	type frame struct {
-		obj  bool
-		seen map[string]struct{}
-		key  bool // next token in an object is a member name
-	}
-	var stack []frame
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
+	switch tok {
+	case nil:
+		return fmt.Errorf("%w: null is not allowed; omit the member", ErrMalformed)
+	case json.Delim('['):
+		if s == nil || !s.array {
+			return fmt.Errorf("%w: unexpected array", ErrMalformed)
 		}
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
-		top := len(stack) - 1
-		if top >= 0 && stack[top].obj && stack[top].key {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:top]
-				if top > 0 && stack[top-1].obj {
-					stack[top-1].key = true
-				}
-				continue
+		for dec.More() {
+			if err := walkValue(dec, s.elem, depth+1, false); err != nil {
+				return err
 			}
-			name := tok.(string) // the decoder only yields strings here
-			if _, dup := stack[top].seen[name]; dup {
+		}
+		return closeToken(dec)
+	case json.Delim('{'):
+		if s == nil || (s.fields == nil && !s.isMap) {
+			return fmt.Errorf("%w: unexpected object", ErrMalformed)
+		}
+		seen := make(map[string]struct{}, 8)
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrMalformed, err)
+			}
+			name := k.(string) // member names are always strings
+			if _, dup := seen[name]; dup {
 				return fmt.Errorf("%w: duplicate member %q", ErrMalformed, name)
 			}
-			stack[top].seen[name] = struct{}{}
-			stack[top].key = false
-			continue
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			if len(stack) == maxJSONDepth {
-				return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, maxJSONDepth)
+			seen[name] = struct{}{}
+			next := s.values
+			if !s.isMap {
+				var ok bool
+				if next, ok = s.fields[name]; !ok {
+					return fmt.Errorf("%w: unknown member %q", ErrMalformed, name)
+				}
 			}
-			stack = append(stack, frame{obj: tok == json.Delim('{'), seen: map[string]struct{}{}, key: true})
-			continue
-		case json.Delim(']'):
-			stack = stack[:top]
+			if err := walkValue(dec, next, depth+1, s.isMap); err != nil {
+				return err
+			}
 		}
-		// A value ended: the enclosing object expects a name next.
-		if n := len(stack); n > 0 && stack[n-1].obj {
-			stack[n-1].key = true
-		}
+		return closeToken(dec)
 	}
+	if s != nil {
+		return fmt.Errorf("%w: unexpected scalar", ErrMalformed)
+	}
+	if str, ok := tok.(string); ok && str == "" && !inMap {
+		return fmt.Errorf("%w: empty string; omit the member", ErrMalformed)
+	}
+	return nil
 }
 
 // decodeBase64 accepts only standard padded base64 with no line breaks and

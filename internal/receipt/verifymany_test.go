@@ -103,3 +103,14 @@ func BenchmarkVerifyMany(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkParseStatement(b *testing.B) {
+	_, priv := testKey("a")
+	payload := signed(b, priv, 1).Payload
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ParseStatement(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
