@@ -98,6 +98,9 @@ func TestVerifyRejects(t *testing.T) {
 		{"statement with an empty member", func(e *Envelope) {
 			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"tokens"`), []byte(`"parametersDigest":"","tokens"`), 1), priv)
 		}, pub, ErrMalformed},
+		{"statement missing a member", func(e *Envelope) {
+			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"tokens":{"input":12,`), []byte(`"tokens":{`), 1), priv)
+		}, pub, ErrMalformed},
 		{"statement with a null member", func(e *Envelope) {
 			*e = *signPayload(bytes.Replace(mustJSON(t, testStatement(pub, 1)), []byte(`"tokens"`), []byte(`"parametersDigest":null,"tokens"`), 1), priv)
 		}, pub, ErrMalformed},
@@ -142,6 +145,7 @@ func TestDecodeEnvelopeRejects(t *testing.T) {
 	}{
 		{"not json", "{", ErrMalformed},
 		{"trailing data", good + "{}", ErrMalformed},
+		{"missing payload", strings.Replace(good, `"payload":"`+payload+`",`, "", 1), ErrMalformed},
 		{"array", "[]", ErrMalformed},
 		{"unknown member", strings.Replace(good, `"payloadType"`, `"extra":1,"payloadType"`, 1), ErrMalformed},
 		{"duplicate member", strings.Replace(good, `"payloadType"`, `"payload":"","payloadType"`, 1), ErrMalformed},

@@ -20,7 +20,8 @@ const maxJSONDepth = 8
 // and rejects anything another JSON parser could read differently, or that
 // encoding/json would quietly forgive: invalid UTF-8, duplicate members,
 // member names that match a field only when case is ignored, unknown
-// members, null, empty strings in struct fields, and trailing data. Signed
+// members, missing members (all but omitempty ones are required), null,
+// empty strings in struct fields, and trailing data. Signed
 // bytes therefore mean the same to every verifier.
 func decodeStrict(b []byte, v any) error {
 	if !utf8.Valid(b) {
@@ -46,11 +47,12 @@ func decodeStrict(b []byte, v any) error {
 // members (fields), an object with any member names (values, for maps), an
 // array (elem), or, when nil, a scalar.
 type schema struct {
-	fields map[string]*schema
-	values *schema
-	isMap  bool
-	elem   *schema
-	array  bool
+	fields   map[string]*schema
+	required []string // members without omitempty
+	values   *schema
+	isMap    bool
+	elem     *schema
+	array    bool
 }
 
 var schemas sync.Map // reflect.Type → *schema
@@ -65,8 +67,11 @@ func schemaOf(t reflect.Type) *schema {
 		s = &schema{fields: map[string]*schema{}}
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 			s.fields[name] = schemaOf(f.Type)
+			if opts != "omitempty" {
+				s.required = append(s.required, name)
+			}
 		}
 	case reflect.Map:
 		s = &schema{isMap: true, values: schemaOf(t.Elem())}
@@ -133,6 +138,11 @@ func walkValue(dec *json.Decoder, s *schema, depth int, inMap bool) error {
 			}
 			if err := walkValue(dec, next, depth+1, s.isMap); err != nil {
 				return err
+			}
+		}
+		for _, name := range s.required {
+			if _, ok := seen[name]; !ok {
+				return fmt.Errorf("%w: member %q is missing", ErrMalformed, name)
 			}
 		}
 		return closeToken(dec)
