@@ -11,8 +11,9 @@
 // A provider may instead sign a Batch once: the batch lists the statement
 // payloads, and a small root statement (BatchPredicateType) carries the
 // RFC 6962 Merkle root over them, signed like a single receipt. Verifying a
-// batch recomputes the root and checks one signature; Batch.Member turns one
-// entry into a stand-alone receipt with its inclusion proof.
+// batch recomputes the root and checks one signature; Batch.Members turns
+// each entry into a stand-alone receipt (Member) with its inclusion proof,
+// stored in a log as Member.Canonical and identified by Member.LeafHash.
 //
 // Signatures are checked with curve25519-voi's cofactored ed25519
 // verification (VerifyOptionsDefault) both one at a time and in VerifyMany,

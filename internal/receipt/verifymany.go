@@ -28,7 +28,8 @@ func Keys(pubs ...ed25519.PublicKey) KeyLookup {
 // VerifyMany verifies many single receipts at once and returns one result per
 // envelope: nil when the envelope verifies as Verify would accept it.
 // Signatures are checked in one curve25519-voi batch; if the batch fails,
-// each signature is checked alone to find the bad ones.
+// each signature is checked alone to find the bad ones. keys must not be
+// nil; a nil envelope gets ErrMalformed.
 func VerifyMany(envs []*Envelope, keys KeyLookup) []error {
 	_, errs := VerifyManyStatements(envs, keys)
 	return errs
