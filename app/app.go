@@ -81,6 +81,9 @@ import (
 	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
+	"github.com/prova-network/prova/x/eval"
+	evalkeeper "github.com/prova-network/prova/x/eval/keeper"
+	evaltypes "github.com/prova-network/prova/x/eval/types"
 	"github.com/prova-network/prova/x/registry"
 	registrykeeper "github.com/prova-network/prova/x/registry/keeper"
 	registrytypes "github.com/prova-network/prova/x/registry/types"
@@ -95,6 +98,7 @@ var maccPerms = map[string][]string{
 	stakingtypes.NotBondedPoolName:      {authtypes.Burner, authtypes.Staking},
 	stakingtypes.KeyRotationFeePoolName: {authtypes.Burner},
 	govtypes.ModuleName:                 {authtypes.Burner},
+	evaltypes.ModuleName:                nil, // escrowed reward pools
 }
 
 var (
@@ -125,6 +129,7 @@ type App struct {
 	ConsensusKeeper consensuskeeper.Keeper
 
 	RegistryKeeper registrykeeper.Keeper
+	EvalKeeper     evalkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -171,7 +176,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey,
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
-		evidencetypes.StoreKey, registrytypes.StoreKey,
+		evidencetypes.StoreKey, registrytypes.StoreKey, evaltypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -240,6 +245,10 @@ func New(
 	app.RegistryKeeper = registrykeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[registrytypes.StoreKey]), authority)
 
+	app.EvalKeeper = evalkeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[evaltypes.StoreKey]), app.BankKeeper, app.StakingKeeper,
+		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName))
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts),
@@ -253,6 +262,7 @@ func New(
 		evidence.NewAppModule(app.EvidenceKeeper),
 		consensus.NewAppModule(appCodec, app.ConsensusKeeper),
 		registry.NewAppModule(appCodec, app.RegistryKeeper),
+		eval.NewAppModule(app.EvalKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
 		map[string]module.AppModuleBasic{
@@ -270,14 +280,14 @@ func New(
 		evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName,
 	)
 	app.ModuleManager.SetOrderEndBlockers(
-		banktypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName,
+		banktypes.ModuleName, govtypes.ModuleName, evaltypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName,
 	)
 	// genutil must follow staking (pools need balances) and auth (params).
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName,
 		minttypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
-		upgradetypes.ModuleName, registrytypes.ModuleName, consensustypes.ModuleName,
+		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, consensustypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(append([]string{consensustypes.ModuleName}, genesisOrder[:len(genesisOrder)-1]...)...)

@@ -18,9 +18,9 @@ import (
 // BasisPoints is 100% in basis points.
 const BasisPoints = 10_000
 
-// Reveal is one evaluator's revealed score and its voting weight
+// WeightedScore is one evaluator's revealed score and its voting weight
 // (bonded stake × reputation, computed by the keeper).
-type Reveal struct {
+type WeightedScore struct {
 	Evaluator string
 	Score     uint64
 	Weight    sdkmath.Int
@@ -92,7 +92,7 @@ type Tally struct {
 // ComputeTally decides a task. committers lists everyone who committed;
 // reveals those who revealed (each must also be a committer). The sum of
 // rewards plus the refund always equals pool exactly.
-func ComputeTally(p TallyParams, pool sdkmath.Int, committers []string, reveals []Reveal) (Tally, error) {
+func ComputeTally(p TallyParams, pool sdkmath.Int, committers []string, reveals []WeightedScore) (Tally, error) {
 	if err := p.Validate(); err != nil {
 		return Tally{}, err
 	}
@@ -106,7 +106,7 @@ func ComputeTally(p TallyParams, pool sdkmath.Int, committers []string, reveals 
 		}
 		committed[c] = true
 	}
-	revealed := make(map[string]Reveal, len(reveals))
+	revealed := make(map[string]WeightedScore, len(reveals))
 	for _, r := range reveals {
 		if !committed[r.Evaluator] {
 			return Tally{}, fmt.Errorf("evaluator %s revealed without a commit", r.Evaluator)
@@ -163,7 +163,7 @@ func ComputeTally(p TallyParams, pool sdkmath.Int, committers []string, reveals 
 // the largest-remainder method: each gets floor(pool·w/W); the uprova left
 // over go one each to the largest remainders (ties by evaluator order), so
 // the shares sum to pool exactly.
-func splitPool(t *Tally, pool, total sdkmath.Int, revealed map[string]Reveal) {
+func splitPool(t *Tally, pool, total sdkmath.Int, revealed map[string]WeightedScore) {
 	type rem struct {
 		idx int
 		r   sdkmath.Int
@@ -194,8 +194,8 @@ func splitPool(t *Tally, pool, total sdkmath.Int, revealed map[string]Reveal) {
 // half the total weight. Ties in score are one step; the order among equal
 // scores does not matter. ok is false when there are no reveals or the
 // total weight is zero.
-func WeightedMedian(reveals []Reveal) (median uint64, ok bool) {
-	rs := append([]Reveal(nil), reveals...)
+func WeightedMedian(reveals []WeightedScore) (median uint64, ok bool) {
+	rs := append([]WeightedScore(nil), reveals...)
 	sort.Slice(rs, func(i, j int) bool {
 		if rs[i].Score != rs[j].Score {
 			return rs[i].Score < rs[j].Score

@@ -9,26 +9,26 @@ import (
 	sdkmath "cosmossdk.io/math"
 )
 
-func rv(e string, score, weight int64) Reveal {
-	return Reveal{Evaluator: e, Score: uint64(score), Weight: sdkmath.NewInt(weight)}
+func rv(e string, score, weight int64) WeightedScore {
+	return WeightedScore{Evaluator: e, Score: uint64(score), Weight: sdkmath.NewInt(weight)}
 }
 
 func TestWeightedMedian(t *testing.T) {
 	cases := []struct {
 		name    string
-		reveals []Reveal
+		reveals []WeightedScore
 		want    uint64
 		ok      bool
 	}{
 		{"none", nil, 0, false},
-		{"zero weight", []Reveal{rv("a", 5, 0)}, 0, false},
-		{"one evaluator", []Reveal{rv("a", 7000, 10)}, 7000, true},
-		{"equal weights, odd", []Reveal{rv("a", 1, 1), rv("b", 9, 1), rv("c", 5, 1)}, 5, true},
+		{"zero weight", []WeightedScore{rv("a", 5, 0)}, 0, false},
+		{"one evaluator", []WeightedScore{rv("a", 7000, 10)}, 7000, true},
+		{"equal weights, odd", []WeightedScore{rv("a", 1, 1), rv("b", 9, 1), rv("c", 5, 1)}, 5, true},
 		// Exactly half the weight at or below 3: the lower median is 3.
-		{"equal weights, even", []Reveal{rv("a", 3, 1), rv("b", 8, 1)}, 3, true},
-		{"heavy outlier wins", []Reveal{rv("a", 1, 1), rv("b", 2, 1), rv("c", 90, 5)}, 90, true},
-		{"tied scores count together", []Reveal{rv("a", 4, 1), rv("b", 4, 1), rv("c", 6, 1), rv("d", 9, 2)}, 6, true},
-		{"order does not matter", []Reveal{rv("d", 9, 2), rv("c", 6, 1), rv("b", 4, 1), rv("a", 4, 1)}, 6, true},
+		{"equal weights, even", []WeightedScore{rv("a", 3, 1), rv("b", 8, 1)}, 3, true},
+		{"heavy outlier wins", []WeightedScore{rv("a", 1, 1), rv("b", 2, 1), rv("c", 90, 5)}, 90, true},
+		{"tied scores count together", []WeightedScore{rv("a", 4, 1), rv("b", 4, 1), rv("c", 6, 1), rv("d", 9, 2)}, 6, true},
+		{"order does not matter", []WeightedScore{rv("d", 9, 2), rv("c", 6, 1), rv("b", 4, 1), rv("a", 4, 1)}, 6, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,7 +45,7 @@ var params = TallyParams{MinReveals: 2, Tolerance: 500, SlashDistance: 2000, Sco
 func TestTallyOutcomes(t *testing.T) {
 	// Three honest evaluators near 7000 and one far off; one never reveals.
 	committers := []string{"e", "d", "c", "b", "a"}
-	reveals := []Reveal{rv("a", 7000, 100), rv("b", 7400, 100), rv("c", 6600, 100), rv("d", 1000, 100)}
+	reveals := []WeightedScore{rv("a", 7000, 100), rv("b", 7400, 100), rv("c", 6600, 100), rv("d", 1000, 100)}
 	tl, err := ComputeTally(params, sdkmath.NewInt(1000), committers, reveals)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestTallyOutcomes(t *testing.T) {
 func TestToleranceEdges(t *testing.T) {
 	// Median 5000 (heavy evaluator m). Distances exactly at the tolerance
 	// are rewarded; exactly at the slash distance are not slashed.
-	reveals := []Reveal{rv("m", 5000, 1000), rv("t", 5500, 1), rv("u", 5501, 1), rv("s", 7000, 1), rv("x", 7001, 1)}
+	reveals := []WeightedScore{rv("m", 5000, 1000), rv("t", 5500, 1), rv("u", 5501, 1), rv("s", 7000, 1), rv("x", 7001, 1)}
 	tl, err := ComputeTally(params, sdkmath.NewInt(10), []string{"m", "t", "u", "s", "x"}, reveals)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestTallyFailures(t *testing.T) {
 		}
 	})
 	t.Run("too few reveals", func(t *testing.T) {
-		tl, err := ComputeTally(params, pool, []string{"a", "b"}, []Reveal{rv("a", 10, 1)})
+		tl, err := ComputeTally(params, pool, []string{"a", "b"}, []WeightedScore{rv("a", 10, 1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestTallyFailures(t *testing.T) {
 	t.Run("one evaluator allowed", func(t *testing.T) {
 		p := params
 		p.MinReveals = 1
-		tl, err := ComputeTally(p, pool, []string{"a"}, []Reveal{rv("a", 10, 1)})
+		tl, err := ComputeTally(p, pool, []string{"a"}, []WeightedScore{rv("a", 10, 1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,14 +119,17 @@ func TestTallyFailures(t *testing.T) {
 		}
 	})
 	bad := map[string]func() error{
-		"reveal without commit": func() error { _, err := ComputeTally(params, pool, []string{"a"}, []Reveal{rv("b", 1, 1)}); return err },
+		"reveal without commit": func() error {
+			_, err := ComputeTally(params, pool, []string{"a"}, []WeightedScore{rv("b", 1, 1)})
+			return err
+		},
 		"double reveal": func() error {
-			_, err := ComputeTally(params, pool, []string{"a"}, []Reveal{rv("a", 1, 1), rv("a", 2, 1)})
+			_, err := ComputeTally(params, pool, []string{"a"}, []WeightedScore{rv("a", 1, 1), rv("a", 2, 1)})
 			return err
 		},
 		"double commit": func() error { _, err := ComputeTally(params, pool, []string{"a", "a"}, nil); return err },
 		"score above scale": func() error {
-			_, err := ComputeTally(params, pool, []string{"a"}, []Reveal{rv("a", 10_001, 1)})
+			_, err := ComputeTally(params, pool, []string{"a"}, []WeightedScore{rv("a", 10_001, 1)})
 			return err
 		},
 		"negative pool": func() error { _, err := ComputeTally(params, sdkmath.NewInt(-1), nil, nil); return err },
@@ -145,7 +148,7 @@ func TestNoDust(t *testing.T) {
 	for iter := 0; iter < 2000; iter++ {
 		n := 1 + rng.Intn(12)
 		var committers []string
-		var reveals []Reveal
+		var reveals []WeightedScore
 		for i := 0; i < n; i++ {
 			e := fmt.Sprintf("e%02d", i)
 			committers = append(committers, e)
@@ -181,7 +184,7 @@ func assertConserved(t *testing.T, tl Tally, pool sdkmath.Int) {
 func TestRewardsProportional(t *testing.T) {
 	// Weights 1:2:3 of a pool of 100: 16.67, 33.33, 50 → 17, 33, 50 by
 	// largest remainder (remainders 2/3, 1/3, 0).
-	reveals := []Reveal{rv("a", 100, 1), rv("b", 100, 2), rv("c", 100, 3)}
+	reveals := []WeightedScore{rv("a", 100, 1), rv("b", 100, 2), rv("c", 100, 3)}
 	tl, err := ComputeTally(params, sdkmath.NewInt(100), []string{"a", "b", "c"}, reveals)
 	if err != nil {
 		t.Fatal(err)

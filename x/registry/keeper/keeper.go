@@ -115,3 +115,11 @@ func (k Keeper) setModel(ctx context.Context, m types.Model) error {
 	}
 	return nil
 }
+
+// Registered reports whether a model or dataset is registered under id.
+func (k Keeper) Registered(ctx context.Context, id string) (bool, error) {
+	if ok, err := k.Models.Has(ctx, id); err != nil || ok {
+		return ok, err
+	}
+	return k.Datasets.Has(ctx, id)
+}

@@ -1,0 +1,61 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/prova-network/prova/x/eval/types"
+)
+
+type queryServer struct{ Keeper }
+
+// NewQueryServer returns the Query service.
+func NewQueryServer(k Keeper) types.QueryServer { return queryServer{k} }
+
+// maxScores bounds the tasks listed for one target.
+const maxScores = 200
+
+func (q queryServer) Task(ctx context.Context, req *types.QueryTaskRequest) (*types.QueryTaskResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	t, err := q.Tasks.Get(ctx, req.TaskId)
+	if err != nil {
+		return nil, status.Errorf(codes.NotFound, "no task %d", req.TaskId)
+	}
+	return &types.QueryTaskResponse{Task: t}, nil
+}
+
+func (q queryServer) Scores(ctx context.Context, req *types.QueryScoresRequest) (*types.QueryScoresResponse, error) {
+	if req == nil || req.TargetId == "" {
+		return nil, status.Error(codes.InvalidArgument, "target id is required")
+	}
+	var ids []uint64
+	rng := collections.NewPrefixedPairRange[string, uint64](req.TargetId).Descending()
+	if err := q.ByTarget.Walk(ctx, rng, func(key collections.Pair[string, uint64]) (bool, error) {
+		ids = append(ids, key.K2())
+		return len(ids) >= maxScores, nil
+	}); err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	res := &types.QueryScoresResponse{}
+	for _, id := range ids {
+		t, err := q.Tasks.Get(ctx, id)
+		if err != nil {
+			return nil, status.Error(codes.Internal, "internal error")
+		}
+		res.Tasks = append(res.Tasks, t)
+	}
+	return res, nil
+}
+
+func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	p, err := q.Keeper.Params.Get(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	return &types.QueryParamsResponse{Params: p}, nil
+}

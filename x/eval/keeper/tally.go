@@ -1,0 +1,158 @@
+package keeper
+
+import (
+	"context"
+	"strconv"
+
+	"cosmossdk.io/collections"
+	sdkmath "cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/prova-network/prova/x/eval/types"
+)
+
+// EndBlocker tallies every task whose reveal window ends at this height.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	var due []uint64
+	rng := collections.NewPrefixedPairRange[int64, uint64](h)
+	if err := k.Due.Walk(ctx, rng, func(key collections.Pair[int64, uint64]) (bool, error) {
+		due = append(due, key.K2())
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range due {
+		if err := k.tally(ctx, id); err != nil {
+			return err
+		}
+		if err := k.Due.Remove(ctx, collections.Join(h, id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tally decides one task: pays the evaluators within tolerance from the
+// escrowed pool, refunds the creator when nobody earned it, slashes the
+// far-off and the silent, and moves reputations.
+func (k Keeper) tally(ctx context.Context, id uint64) error {
+	t, err := k.Tasks.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	p, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	var committers []string
+	var scores []types.WeightedScore
+	revealed := map[string]bool{}
+	rng := collections.NewPrefixedPairRange[uint64, string](id)
+	if err := k.Commits.Walk(ctx, rng, func(key collections.Pair[uint64, string], _ types.Commit) (bool, error) {
+		committers = append(committers, key.K2())
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.Reveals.Walk(ctx, rng, func(key collections.Pair[uint64, string], r types.Reveal) (bool, error) {
+		scores = append(scores, types.WeightedScore{Evaluator: key.K2(), Score: r.Score, Weight: r.Weight})
+		revealed[key.K2()] = true
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	res, err := types.ComputeTally(types.TallyParams{
+		MinReveals: int(t.MinEvaluators), Tolerance: t.Tolerance, SlashDistance: t.SlashDistance, ScoreMax: t.ScoreMax,
+	}, t.Pool.Amount, committers, scores)
+	if err != nil {
+		return err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	for _, r := range res.Results {
+		acc, err := sdk.AccAddressFromBech32(r.Evaluator)
+		if err != nil {
+			return err
+		}
+		if r.Reward.IsPositive() {
+			if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, acc, sdk.NewCoins(sdk.NewCoin(t.Pool.Denom, r.Reward))); err != nil {
+				return err
+			}
+		}
+		switch r.Outcome {
+		case types.OutcomeSlashedDeviation:
+			if err := k.slash(ctx, acc, p.SlashFractionDeviation); err != nil {
+				return err
+			}
+		case types.OutcomeSlashedNoReveal:
+			if err := k.slash(ctx, acc, p.SlashFractionNoReveal); err != nil {
+				return err
+			}
+		}
+		rep, err := k.reputation(ctx, r.Evaluator)
+		if err != nil {
+			return err
+		}
+		if err := k.Reputation.Set(ctx, r.Evaluator, types.NextReputation(rep, r.Distance, t.ScoreMax, revealed[r.Evaluator], p.ReputationWindow)); err != nil {
+			return err
+		}
+		sdkCtx.EventManager().EmitEvent(sdk.NewEvent("prova.eval.evaluator_result",
+			sdk.NewAttribute("task_id", strconv.FormatUint(id, 10)), sdk.NewAttribute("evaluator", r.Evaluator),
+			sdk.NewAttribute("outcome", r.Outcome.String()), sdk.NewAttribute("reward", r.Reward.String())))
+	}
+	if res.Refund.IsPositive() {
+		creator, err := sdk.AccAddressFromBech32(t.Creator)
+		if err != nil {
+			return err
+		}
+		if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, creator, sdk.NewCoins(sdk.NewCoin(t.Pool.Denom, res.Refund))); err != nil {
+			return err
+		}
+	}
+	t.Status = types.TaskStatus_TASK_STATUS_FAILED
+	if res.Succeeded {
+		t.Status, t.Result = types.TaskStatus_TASK_STATUS_SUCCEEDED, res.Median
+	}
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent("prova.eval.task_finished",
+		sdk.NewAttribute("task_id", strconv.FormatUint(id, 10)), sdk.NewAttribute("status", t.Status.String()),
+		sdk.NewAttribute("result", strconv.FormatUint(t.Result, 10))))
+	return k.Tasks.Set(ctx, id, t)
+}
+
+// slash cuts the evaluator's validator stake by fraction through x/staking.
+func (k Keeper) slash(ctx context.Context, acc sdk.AccAddress, fraction sdkmath.LegacyDec) error {
+	if !fraction.IsPositive() {
+		return nil
+	}
+	v, err := k.staking.GetValidator(ctx, sdk.ValAddress(acc))
+	if err != nil {
+		return nil // no longer a validator: nothing to slash
+	}
+	consAddr, err := v.GetConsAddr()
+	if err != nil {
+		return err
+	}
+	power := v.GetConsensusPower(k.staking.PowerReduction(ctx))
+	_, err = k.staking.Slash(ctx, consAddr, sdk.UnwrapSDKContext(ctx).BlockHeight(), power, fraction)
+	return err
+}
+
+// CheckInvariants verifies that the module account holds exactly the pools
+// of the open tasks (escrow is neither lost nor paid twice).
+func (k Keeper) CheckInvariants(ctx context.Context) error {
+	want := sdk.NewCoins()
+	if err := k.Tasks.Walk(ctx, nil, func(_ uint64, t types.Task) (bool, error) {
+		if t.Status == types.TaskStatus_TASK_STATUS_OPEN {
+			want = want.Add(t.Pool)
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	have := k.bank.GetAllBalances(ctx, k.moduleAddr)
+	if !have.Equal(want) {
+		return types.ErrInvalidTask.Wrapf("escrow invariant broken: module holds %s, open tasks escrow %s", have, want)
+	}
+	return nil
+}
