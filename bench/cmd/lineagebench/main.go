@@ -59,7 +59,8 @@ type options struct {
 	local                                                         float64
 	seed                                                          uint64
 	workdir                                                       string
-	keep                                                          bool
+	keep, reuse                                                   bool
+	rounds                                                        int
 }
 
 func main() {
@@ -83,6 +84,8 @@ func run() error {
 	flag.Uint64Var(&o.seed, "seed", 1, "random seed")
 	flag.StringVar(&o.workdir, "workdir", "", "directory for the genesis home and database (default: a new temporary directory)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
+	flag.BoolVar(&o.reuse, "reuse", false, "measure only, on the database a --keep run left in --workdir (pass the same --models and --seed)")
+	flag.IntVar(&o.rounds, "rounds", 1, "measurement rounds (each: both query kinds over the same targets)")
 	flag.Parse()
 	if o.roots < 1 || o.roots > o.models || o.minParents < 1 || o.maxParents < o.minParents || o.batch < 1 {
 		return fmt.Errorf("bad flags: need 1 <= roots <= models, 1 <= min-parents <= max-parents, batch >= 1")
@@ -95,6 +98,19 @@ func run() error {
 			return err
 		}
 		dir = d
+	}
+	if o.reuse {
+		if o.workdir == "" {
+			return fmt.Errorf("--reuse needs --workdir")
+		}
+		db, err := dbm.NewGoLevelDB("application", filepath.Join(dir, "data"), nil)
+		if err != nil {
+			return err
+		}
+		a := app.New(log.NewNopLogger(), db, true, simtestutil.NewAppOptionsWithFlagHome(filepath.Join(dir, "home")),
+			baseapp.SetChainID("lineagebench-1"))
+		fmt.Printf("lineagebench: reusing %s, height %d, %d models assumed, seed %d\n", dir, a.LastBlockHeight(), o.models, o.seed)
+		return measureRounds(a, o)
 	}
 	if !o.keep {
 		defer os.RemoveAll(dir)
@@ -114,7 +130,19 @@ func run() error {
 	fmt.Printf("populated %d models, %d parent edges in %s (%.0f models/s), height %d, db %s\n",
 		o.models, pop.edges, pop.took.Round(time.Millisecond), float64(o.models)/pop.took.Seconds(),
 		a.LastBlockHeight(), dirSize(filepath.Join(dir, "data")))
-	return measure(a, o)
+	return measureRounds(a, o)
+}
+
+func measureRounds(a *app.App, o options) error {
+	for r := 1; r <= max(1, o.rounds); r++ {
+		if o.rounds > 1 {
+			fmt.Printf("\nround %d of %d\n", r, o.rounds)
+		}
+		if err := measure(a, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startChain makes a one-validator genesis and runs InitChain and block 1
