@@ -222,3 +222,9 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// fmtSscan parses a decimal string into n (JSON renders int64 as strings).
+func fmtSscan(s string, n *int64) error {
+	_, err := fmt.Sscan(s, n)
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"github.com/spf13/cobra"
 
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 	"cosmossdk.io/core/appmodule"
@@ -20,6 +21,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	"github.com/prova-network/prova/x/eval/client/cli"
 	"github.com/prova-network/prova/x/eval/keeper"
 	"github.com/prova-network/prova/x/eval/types"
 )
@@ -94,7 +96,10 @@ func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.Raw
 	return cdc.MustMarshalJSON(gs)
 }
 
-// AutoCLIOptions describes the query and transaction commands.
+// GetTxCmd returns the eval transaction commands.
+func (AppModule) GetTxCmd() *cobra.Command { return cli.GetTxCmd() }
+
+// AutoCLIOptions describes the query commands.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 	return &autocliv1.ModuleOptions{
 		Query: &autocliv1.ServiceCommandDescriptor{

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -75,7 +76,9 @@ func (s msgServer) CreateEvalTask(ctx context.Context, m *types.MsgCreateEvalTas
 	return &types.MsgCreateEvalTaskResponse{TaskId: id}, nil
 }
 
-func (s msgServer) openTask(ctx context.Context, id uint64) (types.Task, error) {
+// openTask returns task id if it is still open; closed is the error for a
+// finished task (commit or reveal window closed).
+func (s msgServer) openTask(ctx context.Context, id uint64, closed *errorsmod.Error) (types.Task, error) {
 	t, err := s.Tasks.Get(ctx, id)
 	if err != nil {
 		if errorsIsNotFound(err) {
@@ -84,7 +87,7 @@ func (s msgServer) openTask(ctx context.Context, id uint64) (types.Task, error) 
 		return t, err
 	}
 	if t.Status != types.TaskStatus_TASK_STATUS_OPEN {
-		return t, types.ErrCommitClosed.Wrapf("task %d is finished", id)
+		return t, closed.Wrapf("task %d is finished (%s)", id, t.Status)
 	}
 	return t, nil
 }
@@ -93,7 +96,7 @@ func (s msgServer) CommitScore(ctx context.Context, m *types.MsgCommitScore) (*t
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	t, err := s.openTask(ctx, m.TaskId)
+	t, err := s.openTask(ctx, m.TaskId, types.ErrCommitClosed)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +124,7 @@ func (s msgServer) RevealScore(ctx context.Context, m *types.MsgRevealScore) (*t
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	t, err := s.openTask(ctx, m.TaskId)
+	t, err := s.openTask(ctx, m.TaskId, types.ErrRevealClosed)
 	if err != nil {
 		return nil, err
 	}

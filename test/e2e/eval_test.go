@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEvalTaskOnDevChain runs a commit-reveal evaluation through the CLI on
+// a single-validator chain: the validator's revealed score becomes the
+// result and the validator receives the pool.
+func TestEvalTaskOnDevChain(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "dev")
+	d := startDev(t, home, "--free-ports", "--block-time", "300ms")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "weights.bin"), []byte("model bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kr := []string{"--home", home, "--keyring-backend", "test", "--yes"}
+	ok := func(r cliResult) cliResult {
+		t.Helper()
+		if r.Code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		return r
+	}
+	ok(provad(t, append([]string{"tx", "registry", "register-model", dir, "--license", "MIT", "--format", "other", "--from", "alice"}, kr...)...))
+	id := strings.TrimSpace(ok(provad(t, "hash", dir)).Stdout)
+	ok(provad(t, append([]string{"tx", "eval", "create-task", id, "5000000uprova", "--metric", "accuracy",
+		"--commit-blocks", "6", "--reveal-blocks", "30", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
+	task := func() (status string, result string, commitEnd, revealEnd int64) {
+		var res struct {
+			Task struct {
+				Status    string `json:"status"`
+				Result    string `json:"result"`
+				CommitEnd string `json:"commit_end"`
+				RevealEnd string `json:"reveal_end"`
+			} `json:"task"`
+		}
+		r := ok(provad(t, "q", "eval", "task", "1", "--home", home, "-o", "json"))
+		if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
+			t.Fatalf("%v: %s", err, r.Stdout)
+		}
+		var ce, re int64
+		_, _ = fmtSscan(res.Task.CommitEnd, &ce), fmtSscan(res.Task.RevealEnd, &re)
+		return res.Task.Status, res.Task.Result, ce, re
+	}
+	_, _, commitEnd, revealEnd := task()
+	valAddr := d.addr(t, "validator").String()
+	before := restBalance(t, d.api, valAddr, "uprova")
+
+	// Reveal before committing is refused; so is a reveal inside the commit window.
+	if r := provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...); r.Code == 0 {
+		t.Fatal("reveal without a commit succeeded")
+	}
+	ok(provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...))
+	if r := provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...); r.Code == 0 {
+		t.Fatal("a second commit succeeded")
+	}
+	waitHeight(t, d.rpc, commitEnd+1, time.Minute)
+	ok(provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...))
+	waitHeight(t, d.rpc, revealEnd+1, time.Minute)
+	status, result, _, _ := task()
+	if status != "TASK_STATUS_SUCCEEDED" || result != "8100" {
+		t.Fatalf("task status %s result %s, want succeeded with 8100", status, result)
+	}
+	var b, a int64
+	_, _ = fmtSscan(before, &b), fmtSscan(restBalance(t, d.api, valAddr, "uprova"), &a)
+	if a-b != 5_000_000 {
+		t.Fatalf("validator balance changed by %d, want the whole pool (5000000)", a-b)
+	}
+}
