@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/prova-network/prova/internal/lightclient"
 	regtypes "github.com/prova-network/prova/x/registry/types"
@@ -54,10 +55,22 @@ func (p *Provenance) Count() int { return 1 + len(p.Ancestors) + len(p.Datasets)
 type registryReader struct {
 	lc     *lightclient.Client
 	height int64
+	// latest is set when height is the node's latest block: CometBFT saves
+	// a block (and reports it) a moment before the app commits its state,
+	// so a query there can briefly fail and is worth retrying.
+	latest bool
 }
 
 func (r *registryReader) get(ctx context.Context, key []byte) ([]byte, *lightclient.Proof, error) {
 	v, p, err := r.lc.VerifyABCIQuery(ctx, regtypes.StoreKey, key, r.height)
+	for try := 0; err != nil && r.latest && errors.Is(err, lightclient.ErrQueryFailed) && try < 10; try++ {
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		v, p, err = r.lc.VerifyABCIQuery(ctx, regtypes.StoreKey, key, r.height)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -99,16 +112,17 @@ const maxVerifyRecords = 2_000
 // fetchProvenance proves the record under id and, for a model, every
 // ancestor (breadth first, nearest first) and every dataset they used.
 func fetchProvenance(ctx context.Context, lc *lightclient.Client, id string, height int64) (*Provenance, error) {
-	if height == 0 {
+	latest := height == 0
+	if latest {
 		// Prove the latest committed state (the light client's own default
 		// is one block older), so a record committed a moment ago is seen.
-		latest, err := lc.LatestVerifiedHeight(ctx)
+		h, err := lc.LatestVerifiedHeight(ctx)
 		if err != nil {
 			return nil, err
 		}
-		height = latest
+		height = h
 	}
-	r := &registryReader{lc: lc, height: height}
+	r := &registryReader{lc: lc, height: height, latest: latest}
 	subject, err := r.record(ctx, id)
 	if err != nil {
 		return nil, err
