@@ -20,16 +20,9 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr := []string{"--home", home, "--keyring-backend", "test", "--yes"}
-	ok := func(r cliResult) cliResult {
-		t.Helper()
-		if r.Code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
-		}
-		return r
-	}
-	ok(provad(t, append([]string{"tx", "registry", "register-model", dir, "--license", "MIT", "--format", "other", "--from", "alice"}, kr...)...))
-	id := strings.TrimSpace(ok(provad(t, "hash", dir)).Stdout)
-	ok(provad(t, append([]string{"tx", "eval", "create-task", id, "5000000uprova", "--metric", "accuracy",
+	mustSucceed(t, provad(t, append([]string{"tx", "registry", "register-model", dir, "--license", "MIT", "--format", "other", "--from", "alice"}, kr...)...))
+	id := strings.TrimSpace(mustSucceed(t, provad(t, "hash", dir)).Stdout)
+	mustSucceed(t, provad(t, append([]string{"tx", "eval", "create-task", id, "5000000uprova", "--metric", "accuracy",
 		"--commit-blocks", "6", "--reveal-blocks", "30", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
 	task := func() (status string, result string, commitEnd, revealEnd int64) {
 		var res struct {
@@ -40,7 +33,7 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 				RevealEnd string `json:"reveal_end"`
 			} `json:"task"`
 		}
-		r := ok(provad(t, "q", "eval", "task", "1", "--home", home, "-o", "json"))
+		r := mustSucceed(t, provad(t, "q", "eval", "task", "1", "--home", home, "-o", "json"))
 		if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
 			t.Fatalf("%v: %s", err, r.Stdout)
 		}
@@ -56,12 +49,12 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 	if r := provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...); r.Code == 0 {
 		t.Fatal("reveal without a commit succeeded")
 	}
-	ok(provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...))
+	mustSucceed(t, provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...))
 	if r := provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...); r.Code == 0 {
 		t.Fatal("a second commit succeeded")
 	}
 	waitHeight(t, d.rpc, commitEnd+1, time.Minute)
-	ok(provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...))
+	mustSucceed(t, provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...))
 	waitHeight(t, d.rpc, revealEnd+1, time.Minute)
 	status, result, _, _ := task()
 	if status != "TASK_STATUS_SUCCEEDED" || result != "8100" {

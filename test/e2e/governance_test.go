@@ -29,15 +29,8 @@ func TestGovernanceFlagsModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr := []string{"--home", home, "--keyring-backend", "test", "--yes"}
-	ok := func(r cliResult) cliResult {
-		t.Helper()
-		if r.Code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
-		}
-		return r
-	}
-	ok(provad(t, append([]string{"tx", "registry", "register-model", model, "--license", "MIT", "--from", "alice"}, kr...)...))
-	id := strings.TrimSpace(ok(provad(t, "hash", model)).Stdout)
+	mustSucceed(t, provad(t, append([]string{"tx", "registry", "register-model", model, "--license", "MIT", "--from", "alice"}, kr...)...))
+	id := strings.TrimSpace(mustSucceed(t, provad(t, "hash", model)).Stdout)
 
 	gov := authtypes.NewModuleAddress("gov").String()
 	reason := "generates unsafe instructions"
@@ -53,8 +46,8 @@ func TestGovernanceFlagsModel(t *testing.T) {
 	if err := os.WriteFile(propFile, prop, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ok(provad(t, append([]string{"tx", "gov", "submit-proposal", propFile, "--from", "alice"}, kr...)...))
-	ok(provad(t, append([]string{"tx", "gov", "vote", "1", "yes", "--from", "validator"}, kr...)...))
+	mustSucceed(t, provad(t, append([]string{"tx", "gov", "submit-proposal", propFile, "--from", "alice"}, kr...)...))
+	mustSucceed(t, provad(t, append([]string{"tx", "gov", "vote", "1", "yes", "--from", "validator"}, kr...)...))
 
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -67,9 +60,9 @@ func TestGovernanceFlagsModel(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	r := ok(provad(t, "verify", model, "--trust-genesis", "--home", home))
+	r := mustSucceed(t, provad(t, "verify", model, "--trust-genesis", "--home", home))
 	mustContain(t, "verify output", r.Stdout, "STATUS     FLAGGED", reason)
-	r = ok(provad(t, "verify", model, "--trust-genesis", "--home", home, "-o", "json"))
+	r = mustSucceed(t, provad(t, "verify", model, "--trust-genesis", "--home", home, "-o", "json"))
 	mustContain(t, "verify json", r.Stdout, fmt.Sprintf(`"status_reason": %q`, reason))
 	if d.net.ChainID == "" {
 		t.Fatal("no chain id")

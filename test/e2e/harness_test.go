@@ -228,3 +228,12 @@ func fmtSscan(s string, n *int64) error {
 	_, err := fmt.Sscan(s, n)
 	return err
 }
+
+// mustSucceed fails the test unless the provad invocation exited 0.
+func mustSucceed(t *testing.T, r cliResult) cliResult {
+	t.Helper()
+	if r.Code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
+	}
+	return r
+}

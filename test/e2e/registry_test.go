@@ -46,20 +46,14 @@ func TestProvenanceVerify(t *testing.T) {
 		}
 		return strings.TrimSpace(r.Stdout)
 	}
-	mustOK := func(r cliResult) {
-		t.Helper()
-		if r.Code != 0 {
-			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
-		}
-	}
-	mustOK(tx("register-dataset", data, "--license", "CC-BY-4.0", "--use", "commercial", "--records", data,
+	mustSucceed(t, tx("register-dataset", data, "--license", "CC-BY-4.0", "--use", "commercial", "--records", data,
 		"--contributor", alice+":7500", "--contributor", bob+":2500", "--from", "alice"))
-	mustOK(tx("register-model", base, "--license", "MIT", "--from", "alice"))
-	mustOK(tx("register-model", ft, "--license", "Apache-2.0", "--artifact-version", "v1",
+	mustSucceed(t, tx("register-model", base, "--license", "MIT", "--from", "alice"))
+	mustSucceed(t, tx("register-model", ft, "--license", "Apache-2.0", "--artifact-version", "v1",
 		"--parent", id(base)+":finetune", "--dataset", id(data)+":fine_tuned_on", "--from", "bob"))
 
 	r := provad(t, "verify", ft, "--trust-genesis", "--home", home, "-o", "json")
-	mustOK(r)
+	mustSucceed(t, r)
 	var pv struct {
 		Registered bool `json:"registered"`
 		Subject    struct {
@@ -97,15 +91,15 @@ func TestProvenanceVerify(t *testing.T) {
 		t.Fatalf("datasets: %+v", pv.Datasets)
 	}
 	text := provad(t, "verify", ft, "--trust-genesis", "--home", home)
-	mustOK(text)
+	mustSucceed(t, text)
 	mustContain(t, "verify output", text.Stdout, "finetune of \"base\"", "fine_tuned_on", "verified: 3 records")
 
 	t.Run("dataset membership proof", func(t *testing.T) {
 		proofFile := filepath.Join(t.TempDir(), "proof.json")
-		mustOK(provad(t, "dataset", "prove", "--dataset", id(data), "--records", data, `{"text":"b"}`,
+		mustSucceed(t, provad(t, "dataset", "prove", "--dataset", id(data), "--records", data, `{"text":"b"}`,
 			"--output-file", proofFile, "--trust-genesis", "--home", home))
 		r := provad(t, "dataset", "verify-proof", proofFile, "--trust-genesis", "--home", home)
-		mustOK(r)
+		mustSucceed(t, r)
 		mustContain(t, "verify-proof", r.Stdout, "included: record 1", `{"text":"b"}`)
 
 		bz, err := os.ReadFile(proofFile)
@@ -129,7 +123,7 @@ func TestProvenanceVerify(t *testing.T) {
 
 	t.Run("bom", func(t *testing.T) {
 		r := provad(t, "bom", id(ft), "--trust-genesis", "--home", home)
-		mustOK(r)
+		mustSucceed(t, r)
 		var doc struct {
 			BOMFormat   string `json:"bomFormat"`
 			SpecVersion string `json:"specVersion"`
