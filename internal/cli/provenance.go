@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prova-network/prova/internal/lightclient"
+	evaltypes "github.com/prova-network/prova/x/eval/types"
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
 
@@ -46,10 +47,37 @@ type Provenance struct {
 	Subject   ProvenRecord     `json:"subject"`
 	Ancestors []AncestorRecord `json:"ancestors,omitempty"`
 	Datasets  []DatasetUse     `json:"datasets,omitempty"`
+	// Evaluation is the subject's latest succeeded evaluation, if any.
+	Evaluation *ProvenEvaluation `json:"evaluation,omitempty"`
+}
+
+// ProvenEvaluation is an evaluation result with its proof.
+type ProvenEvaluation struct {
+	Task  evaltypes.Task     `json:"task"`
+	Proof *lightclient.Proof `json:"proof"`
 }
 
 // Count returns how many records were proven.
-func (p *Provenance) Count() int { return 1 + len(p.Ancestors) + len(p.Datasets) }
+func (p *Provenance) Count() int {
+	n := 1 + len(p.Ancestors) + len(p.Datasets)
+	if p.Evaluation != nil {
+		n++
+	}
+	return n
+}
+
+// evaluation fetches the latest evaluation result of id (nil if none).
+func (r *registryReader) evaluation(ctx context.Context, id string) (*ProvenEvaluation, error) {
+	v, p, err := r.lc.VerifyABCIQuery(ctx, evaltypes.StoreKey, evaltypes.LatestResultKey(id), r.height)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	var t evaltypes.Task
+	if err := t.Unmarshal(v); err != nil {
+		return nil, fmt.Errorf("decode proven evaluation of %s: %w", id, err)
+	}
+	return &ProvenEvaluation{Task: t, Proof: p}, nil
+}
 
 // registryReader fetches registry records with proofs at one height.
 type registryReader struct {
@@ -128,6 +156,9 @@ func fetchProvenance(ctx context.Context, lc *lightclient.Client, id string, hei
 		return nil, err
 	}
 	pv := &Provenance{ChainID: lc.ChainID(), Height: subject.Proof.Height, AppHash: subject.Proof.AppHash.String(), Subject: subject}
+	if pv.Evaluation, err = r.evaluation(ctx, id); err != nil {
+		return nil, err
+	}
 	if subject.Kind != "model" {
 		return pv, nil
 	}

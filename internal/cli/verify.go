@@ -106,6 +106,10 @@ func printProvenance(w io.Writer, pv *Provenance) {
 	case "dataset":
 		printDataset(w, "", s.Dataset, "")
 	}
+	if e := pv.Evaluation; e != nil {
+		fmt.Fprintf(w, "\nevaluation (staked validators, commit-reveal):\n  %s %d / %d  (task %d, %d of %d evaluators revealed, finished at height %d)\n",
+			e.Task.Metric, e.Task.Result, e.Task.ScoreMax, e.Task.Id, e.Task.Reveals, e.Task.Commits, e.Task.RevealEnd)
+	}
 	if len(pv.Ancestors) > 0 {
 		fmt.Fprintln(w, "\nderived from:")
 		for _, a := range pv.Ancestors {

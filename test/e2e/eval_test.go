@@ -60,6 +60,8 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 	if status != "TASK_STATUS_SUCCEEDED" || result != "8100" {
 		t.Fatalf("task status %s result %s, want succeeded with 8100", status, result)
 	}
+	v := mustSucceed(t, provad(t, "verify", dir, "--trust-genesis", "--home", home))
+	mustContain(t, "verify output", v.Stdout, "accuracy 8100 / 10000", "task 1")
 	var b, a int64
 	_, _ = fmtSscan(before, &b), fmtSscan(restBalance(t, d.api, valAddr, "uprova"), &a)
 	if a-b != 5_000_000 {

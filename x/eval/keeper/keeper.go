@@ -51,6 +51,9 @@ type Keeper struct {
 	Due        collections.KeySet[collections.Pair[int64, uint64]]
 	ByTarget   collections.KeySet[collections.Pair[string, uint64]]
 	Reputation collections.Map[string, uint64]
+	// Latest is each target's most recent succeeded task, kept under one
+	// key so `provad verify` can prove it with a single query.
+	Latest collections.Map[string, types.Task]
 }
 
 // NewKeeper returns the keeper.
@@ -67,6 +70,7 @@ func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, bank BankKeeper, 
 		Due:        collections.NewKeySet(sb, types.DuePrefix, "due", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		ByTarget:   collections.NewKeySet(sb, types.ByTargetPrefix, "by_target", collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
 		Reputation: collections.NewMap(sb, types.ReputationPrefix, "reputation", collections.StringKey, collections.Uint64Value),
+		Latest:     collections.NewMap(sb, types.LatestPrefix, "latest", collections.StringKey, codec.CollValue[types.Task](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -196,6 +196,9 @@ func TestTaskLifecycle(t *testing.T) {
 	if task.Status != types.TaskStatus_TASK_STATUS_SUCCEEDED || task.Result != 6900 {
 		t.Fatalf("task %+v", task)
 	}
+	if latest, err := f.k.Latest.Get(f.ctx, target); err != nil || latest.Id != id || latest.Result != 6900 {
+		t.Fatalf("latest result for the target: %+v, %v", latest, err)
+	}
 	// Equal weights: median 6900 (lower median of 1000, 6900, 7000, 7200);
 	// evaluators 0 (100 away) and 2 (0) share the pool, 1 (300) too.
 	paid := sdkmath.ZeroInt()
@@ -247,6 +250,9 @@ func TestTooFewRevealsRefunds(t *testing.T) {
 	task, _ := f.k.Tasks.Get(f.ctx, id)
 	if task.Status != types.TaskStatus_TASK_STATUS_FAILED {
 		t.Fatalf("status %s", task.Status)
+	}
+	if has, _ := f.k.Latest.Has(f.ctx, target); has {
+		t.Fatal("a failed task was recorded as the target's latest result")
 	}
 	if got := f.bank.bal[creator()].AmountOf("uprova"); !got.Equal(before.AddRaw(10_000_000)) {
 		t.Fatalf("creator has %s, want the pool back (%s)", got, before.AddRaw(10_000_000))

@@ -113,6 +113,9 @@ func (k Keeper) tally(ctx context.Context, id uint64) error {
 	t.Status = types.TaskStatus_TASK_STATUS_FAILED
 	if res.Succeeded {
 		t.Status, t.Result = types.TaskStatus_TASK_STATUS_SUCCEEDED, res.Median
+		if err := k.Latest.Set(ctx, t.TargetId, t); err != nil {
+			return err
+		}
 	}
 	sdkCtx.EventManager().EmitEvent(sdk.NewEvent("prova.eval.task_finished",
 		sdk.NewAttribute("task_id", strconv.FormatUint(id, 10)), sdk.NewAttribute("status", t.Status.String()),

@@ -18,4 +18,9 @@ var (
 	DuePrefix        = collections.NewPrefix(5) // (reveal_end, task) -> tally due
 	ByTargetPrefix   = collections.NewPrefix(6) // (target, task)
 	ReputationPrefix = collections.NewPrefix(7) // evaluator -> reputation bps
+	LatestPrefix     = collections.NewPrefix(8) // target -> its latest succeeded task
 )
+
+// LatestResultKey is the raw store key of a target's latest evaluation
+// result, for proof queries.
+func LatestResultKey(target string) []byte { return append(LatestPrefix.Bytes(), target...) }
