@@ -80,6 +80,12 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	}
 	steps := []DemoStep{{Step: "register", Detail: fmt.Sprintf("dataset %s (64 records), base model, fine-tune %s; committed by height %d", shortID(dataID), shortID(ftInfo.Id), h)}}
 
+	evalStep, err := runDemoEvaluation(ctx, c, net, ftInfo.Id)
+	if err != nil {
+		return steps, err
+	}
+	steps = append(steps, evalStep)
+
 	fmt.Fprintln(progress, "Verifying the fine-tune's provenance from its files ...")
 	lc, err := newLightClient(ctx, net.ChainID, node.Ports.RPCURL(), trustFromGenesis())
 	if err != nil {
@@ -94,12 +100,13 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	if err != nil {
 		return steps, fmt.Errorf("verify fine-tune: %w", err)
 	}
-	if len(pv.Ancestors) != 1 || len(pv.Datasets) != 1 || pv.Ancestors[0].ID != baseInfo.Id {
-		return steps, fmt.Errorf("verified lineage is incomplete: %d ancestors, %d datasets", len(pv.Ancestors), len(pv.Datasets))
+	if len(pv.Ancestors) != 1 || len(pv.Datasets) != 1 || pv.Ancestors[0].ID != baseInfo.Id || pv.Evaluation == nil {
+		return steps, fmt.Errorf("verified provenance is incomplete: %d ancestors, %d datasets, evaluation %v", len(pv.Ancestors), len(pv.Datasets), pv.Evaluation != nil)
 	}
 	steps = append(steps, DemoStep{Step: "verify model", Verified: true, Detail: fmt.Sprintf(
-		"%s: finetune of %s, fine-tuned on %s (%s); %d records proven at height %d",
-		ftInfo.Name, baseInfo.Name, dsMsg.Dataset.Name, dsMsg.Dataset.License, pv.Count(), pv.Height)})
+		"%s: finetune of %s, fine-tuned on %s (%s), %s %d/%d; %d records proven at height %d",
+		ftInfo.Name, baseInfo.Name, dsMsg.Dataset.Name, dsMsg.Dataset.License,
+		pv.Evaluation.Task.Metric, pv.Evaluation.Task.Result, pv.Evaluation.Task.ScoreMax, pv.Count(), pv.Height)})
 
 	modified := filepath.Join(dir, "chat-modified")
 	if err := copyWithFlippedByte(filepath.Join(ft, "model.safetensors"), filepath.Join(modified, "model.safetensors")); err != nil {
