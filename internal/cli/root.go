@@ -199,7 +199,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		keys.Commands(),
 		devCommand(),
 		demoCommand(),
-		testnetCommand(tempApp),
+		testnetCommand(),
 		hashCommand(),
 		verifyCommand(),
 		inspectCommand(),

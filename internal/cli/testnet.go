@@ -15,7 +15,6 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
-	"github.com/prova-network/prova/app"
 	"github.com/prova-network/prova/internal/devnet"
 )
 
@@ -26,7 +25,7 @@ const (
 	flagFreePorts  = "free-ports"
 )
 
-func testnetCommand(_ *app.App) *cobra.Command {
+func testnetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "testnet",
 		Short: "Create and run a local multi-validator network",
