@@ -50,9 +50,10 @@ development only.`,
 		Args:              cobra.NoArgs,
 		PersistentPreRunE: localOnly,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			home := flagsHome(cmd, DefaultDevHome)
-			if !cmd.Flags().Changed(flags.FlagHome) {
-				home = DefaultDevHome
+			// --home defaults to ~/.prova for other commands; dev has its own.
+			home := DefaultDevHome
+			if cmd.Flags().Changed(flags.FlagHome) {
+				home, _ = cmd.Flags().GetString(flags.FlagHome)
 			}
 			reset, _ := cmd.Flags().GetBool(flagReset)
 			blockTime, _ := cmd.Flags().GetDuration(flagBlockTime)

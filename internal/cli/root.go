@@ -268,11 +268,3 @@ func exportApp(
 	}
 	return a.ExportAppStateAndValidators(forZeroHeight, jailAllowedAddrs, modulesToExport)
 }
-
-// flagsHome returns the --home flag value of cmd, or def.
-func flagsHome(cmd *cobra.Command, def string) string {
-	if h, _ := cmd.Flags().GetString(flags.FlagHome); h != "" {
-		return h
-	}
-	return def
-}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"cosmossdk.io/collections"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	_ "github.com/prova-network/prova/app" // bech32 prefixes
@@ -60,14 +62,20 @@ func TestValidateBasic(t *testing.T) {
 }
 
 func TestStoreKeysMatchCollections(t *testing.T) {
-	// Proof queries build raw keys; they must equal the collections encoding
-	// (prefix byte, then the string key as is when it is the whole key).
+	// Proof queries build raw keys; they must equal the keys the keeper's
+	// collections maps write.
 	id := "blake3:" + fmt.Sprintf("%064x", 1)
-	if got := types.ModelKey(id); string(got) != "\x02"+id {
-		t.Fatalf("ModelKey = %q", got)
-	}
-	if got := types.DatasetKey(id); string(got) != "\x01"+id {
-		t.Fatalf("DatasetKey = %q", got)
+	for name, c := range map[string]struct {
+		got    []byte
+		prefix collections.Prefix
+	}{"ModelKey": {types.ModelKey(id), types.ModelsPrefix}, "DatasetKey": {types.DatasetKey(id), types.DatasetsPrefix}} {
+		want, err := collections.EncodeKeyWithPrefix(c.prefix.Bytes(), collections.StringKey, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(c.got) != string(want) {
+			t.Fatalf("%s = %q, collections writes %q", name, c.got, want)
+		}
 	}
 }
 
