@@ -1,6 +1,10 @@
 package lightclient
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/prova-network/prova/internal/tlog"
+)
 
 // Errors returned by this package. Callers test them with errors.Is; each
 // message says what a person at the terminal can do about it.
@@ -54,10 +58,11 @@ var (
 	// ErrBalanceInvalid means a proven bank balance could not be decoded.
 	ErrBalanceInvalid = errors.New("stored balance cannot be decoded: the chain may use an unknown bank store format")
 
-	// ErrInclusionInvalid means an RFC 6962 inclusion proof did not verify.
-	ErrInclusionInvalid = errors.New("rfc 6962 inclusion proof is invalid: the entry is not in the log at that root")
+	// ErrInclusionInvalid means an RFC 6962 inclusion proof did not verify
+	// (the same error value as tlog.ErrInclusionInvalid).
+	ErrInclusionInvalid = tlog.ErrInclusionInvalid
 
 	// ErrConsistencyInvalid means an RFC 6962 consistency proof did not
-	// verify: the two checkpoints are not views of one append-only log.
-	ErrConsistencyInvalid = errors.New("rfc 6962 consistency proof is invalid: the two checkpoints are not from one append-only log")
+	// verify (the same error value as tlog.ErrConsistencyInvalid).
+	ErrConsistencyInvalid = tlog.ErrConsistencyInvalid
 )

@@ -1,72 +1,29 @@
 package lightclient
 
-import (
-	"crypto/sha256"
-	"fmt"
-
-	"github.com/transparency-dev/merkle/proof"
-	"github.com/transparency-dev/merkle/rfc6962"
-)
+import "github.com/prova-network/prova/internal/tlog"
 
 // HashSize is the size of every RFC 6962 (SHA-256) hash.
-const HashSize = sha256.Size
+const HashSize = tlog.HashSize
 
-// maxProofHashes bounds a proof's length: a tree of 2^64 leaves needs at most
-// 64 hashes for inclusion and 65 for consistency.
-const maxProofHashes = 65
+// The RFC 6962 helpers live in internal/tlog, which the state machine can
+// import without the light client; they are re-exported here so that every
+// proof a client checks (dataset records, receipts) goes through one verifier.
 
 // LeafHash returns the RFC 6962 leaf hash SHA-256(0x00 || data).
-func LeafHash(data []byte) []byte { return rfc6962.DefaultHasher.HashLeaf(data) }
+func LeafHash(data []byte) []byte { return tlog.LeafHash(data) }
 
 // NodeHash returns the RFC 6962 interior node hash SHA-256(0x01 || left || right).
-func NodeHash(left, right []byte) []byte { return rfc6962.DefaultHasher.HashChildren(left, right) }
+func NodeHash(left, right []byte) []byte { return tlog.NodeHash(left, right) }
 
 // EmptyRoot returns the root of the empty tree, SHA-256 of the empty string.
-func EmptyRoot() []byte { return rfc6962.DefaultHasher.EmptyRoot() }
+func EmptyRoot() []byte { return tlog.EmptyRoot() }
 
-// VerifyInclusion checks that leafHash is the leaf at index in the RFC 6962
-// tree of the given size with the given root. leafHash is LeafHash(entry),
-// not the entry itself. The (size, root) pair must come from a trusted
-// checkpoint: the same path can fit the same root at more than one size.
+// VerifyInclusion is tlog.VerifyInclusion.
 func VerifyInclusion(leafHash []byte, index, size uint64, inclusion [][]byte, root []byte) error {
-	if err := checkHashes(leafHash, root, inclusion); err != nil {
-		return fmt.Errorf("%w: %w", ErrInclusionInvalid, err)
-	}
-	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, index, size, leafHash, inclusion, root); err != nil {
-		return fmt.Errorf("%w: leaf %d of %d: %w", ErrInclusionInvalid, index, size, err)
-	}
-	return nil
+	return tlog.VerifyInclusion(leafHash, index, size, inclusion, root)
 }
 
-// VerifyConsistency checks that the tree of size2 with root2 extends the
-// tree of size1 with root1, i.e. that the log only appended entries. For
-// size1 = 0, root1 must be EmptyRoot().
+// VerifyConsistency is tlog.VerifyConsistency.
 func VerifyConsistency(size1, size2 uint64, consistency [][]byte, root1, root2 []byte) error {
-	if err := checkHashes(root1, root2, consistency); err != nil {
-		return fmt.Errorf("%w: %w", ErrConsistencyInvalid, err)
-	}
-	// The library accepts any root1 for an empty first tree; a checkpoint of
-	// an empty log still has exactly one valid root.
-	if size1 == 0 && string(root1) != string(EmptyRoot()) {
-		return fmt.Errorf("%w: root of the empty tree is %X, got %X", ErrConsistencyInvalid, EmptyRoot(), root1)
-	}
-	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, size1, size2, consistency, root1, root2); err != nil {
-		return fmt.Errorf("%w: sizes %d to %d: %w", ErrConsistencyInvalid, size1, size2, err)
-	}
-	return nil
-}
-
-func checkHashes(a, b []byte, path [][]byte) error {
-	if len(a) != HashSize || len(b) != HashSize {
-		return fmt.Errorf("hashes must be %d bytes, got %d and %d", HashSize, len(a), len(b))
-	}
-	if len(path) > maxProofHashes {
-		return fmt.Errorf("proof has %d hashes, at most %d are possible", len(path), maxProofHashes)
-	}
-	for i, h := range path {
-		if len(h) != HashSize {
-			return fmt.Errorf("proof hash %d is %d bytes, want %d", i, len(h), HashSize)
-		}
-	}
-	return nil
+	return tlog.VerifyConsistency(size1, size2, consistency, root1, root2)
 }
