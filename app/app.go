@@ -81,6 +81,9 @@ import (
 	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
+	"github.com/prova-network/prova/x/content"
+	contentkeeper "github.com/prova-network/prova/x/content/keeper"
+	contenttypes "github.com/prova-network/prova/x/content/types"
 	"github.com/prova-network/prova/x/eval"
 	evalkeeper "github.com/prova-network/prova/x/eval/keeper"
 	evaltypes "github.com/prova-network/prova/x/eval/types"
@@ -130,6 +133,7 @@ type App struct {
 
 	RegistryKeeper registrykeeper.Keeper
 	EvalKeeper     evalkeeper.Keeper
+	ContentKeeper  contentkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -176,7 +180,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey,
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
-		evidencetypes.StoreKey, registrytypes.StoreKey, evaltypes.StoreKey,
+		evidencetypes.StoreKey, registrytypes.StoreKey, evaltypes.StoreKey, contenttypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -249,6 +253,9 @@ func New(
 		runtime.NewKVStoreService(keys[evaltypes.StoreKey]), app.BankKeeper, app.StakingKeeper,
 		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName))
 
+	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper)
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts),
@@ -263,6 +270,7 @@ func New(
 		consensus.NewAppModule(appCodec, app.ConsensusKeeper),
 		registry.NewAppModule(appCodec, app.RegistryKeeper),
 		eval.NewAppModule(app.EvalKeeper),
+		content.NewAppModule(app.ContentKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
 		map[string]module.AppModuleBasic{
@@ -287,7 +295,7 @@ func New(
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName,
 		minttypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
-		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, consensustypes.ModuleName,
+		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, contenttypes.ModuleName, consensustypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(append([]string{consensustypes.ModuleName}, genesisOrder[:len(genesisOrder)-1]...)...)
