@@ -251,7 +251,7 @@ func New(
 
 	app.EvalKeeper = evalkeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[evaltypes.StoreKey]), app.BankKeeper, app.StakingKeeper,
-		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName))
+		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName), authority)
 
 	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper)

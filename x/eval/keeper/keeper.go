@@ -41,6 +41,7 @@ type Keeper struct {
 	staking      StakingKeeper
 	targetExists TargetExists
 	moduleAddr   sdk.AccAddress
+	authority    string
 
 	Schema     collections.Schema
 	Params     collections.Item[types.Params]
@@ -56,12 +57,13 @@ type Keeper struct {
 	Latest collections.Map[string, types.Task]
 }
 
-// NewKeeper returns the keeper.
-func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, bank BankKeeper, staking StakingKeeper, targetExists TargetExists, moduleAddr sdk.AccAddress) Keeper {
+// NewKeeper returns the keeper; authority (the gov module account) is the
+// only signer allowed to change the parameters.
+func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, bank BankKeeper, staking StakingKeeper, targetExists TargetExists, moduleAddr sdk.AccAddress, authority string) Keeper {
 	sb := collections.NewSchemaBuilder(ss)
 	pair := collections.PairKeyCodec(collections.Uint64Key, collections.StringKey)
 	k := Keeper{
-		cdc: cdc, bank: bank, staking: staking, targetExists: targetExists, moduleAddr: moduleAddr,
+		cdc: cdc, bank: bank, staking: staking, targetExists: targetExists, moduleAddr: moduleAddr, authority: authority,
 		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextTaskID: collections.NewSequence(sb, types.NextTaskIDKey, "next_task_id"),
 		Tasks:      collections.NewMap(sb, types.TasksPrefix, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
@@ -105,23 +107,5 @@ func (k Keeper) bondedValidator(ctx context.Context, evaluator string) (stakingt
 	return v, nil
 }
 
-// InitGenesis sets params and the task counter.
-func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
-	if err := k.Params.Set(ctx, gs.Params); err != nil {
-		return err
-	}
-	return k.NextTaskID.Set(ctx, gs.NextTaskId)
-}
-
-// ExportGenesis exports params and the task counter.
-func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
-	p, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	next, err := k.NextTaskID.Peek(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &types.GenesisState{Params: p, NextTaskId: next}, nil
-}
+// Authority returns the address allowed to update the parameters.
+func (k Keeper) Authority() string { return k.authority }

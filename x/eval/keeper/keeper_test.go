@@ -82,7 +82,6 @@ func newFixture(t *testing.T) *fixture {
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("t")).Ctx.
 		WithBlockHeader(cmtproto.Header{Height: 100, Time: time.Unix(1_700_000_000, 0)})
-	reg := codectypes.NewInterfaceRegistry()
 	f := &fixture{ctx: ctx, bank: &fakeBank{bal: map[string]sdk.Coins{}}, staking: &fakeStaking{vals: map[string]stakingtypes.Validator{}, slashed: map[string]sdkmath.LegacyDec{}}, cons: map[string]string{}}
 	for i := range 5 {
 		acc := sdk.AccAddress(fmt.Sprintf("validator-%011d", i))
@@ -98,13 +97,24 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.vals = append(f.vals, sdk.AccAddress("not-a-validator-0000").String())
 	f.bank.bal[sdk.AccAddress("creator-00000000000").String()] = sdk.NewCoins(sdk.NewInt64Coin("uprova", 100_000_000))
-	exists := func(_ context.Context, id string) (bool, error) { return id == target, nil }
-	f.k = keeper.NewKeeper(codec.NewProtoCodec(reg), runtime.NewKVStoreService(key), f.bank, f.staking, exists, sdk.AccAddress("eval-module"))
-	if err := f.k.InitGenesis(ctx, types.DefaultGenesis()); err != nil {
+	f.useStore(t, key, ctx)
+	if err := f.k.InitGenesis(f.ctx, types.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
-	f.msgs = keeper.NewMsgServer(f.k)
 	return f
+}
+
+// gov is the authority address the fixture's keeper accepts.
+var gov = sdk.AccAddress("gov-module-account00").String()
+
+// useStore points the fixture at a keeper over key (with the same fake
+// bank and staking), as a node starting from another store would be.
+func (f *fixture) useStore(t *testing.T, key *storetypes.KVStoreKey, ctx sdk.Context) {
+	t.Helper()
+	exists := func(_ context.Context, id string) (bool, error) { return id == target, nil }
+	f.ctx = ctx
+	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), f.bank, f.staking, exists, sdk.AccAddress("eval-module"), gov)
+	f.msgs = keeper.NewMsgServer(f.k)
 }
 
 func (f *fixture) at(h int64) { f.ctx = f.ctx.WithBlockHeight(h) }

@@ -166,3 +166,21 @@ func (s msgServer) RevealScore(ctx context.Context, m *types.MsgRevealScore) (*t
 	t.Reveals++
 	return &types.MsgRevealScoreResponse{}, s.Tasks.Set(ctx, t.Id, t)
 }
+
+// UpdateParams replaces the parameters. The authority is checked before
+// anything else.
+func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if m.Authority != s.authority {
+		return nil, types.ErrInvalidAuthority.Wrapf("expected %s, got %s", s.authority, m.Authority)
+	}
+	if err := m.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if err := s.Params.Set(ctx, m.Params); err != nil {
+		return nil, err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent("prova.eval.params_updated",
+		sdk.NewAttribute("slash_fraction_deviation", m.Params.SlashFractionDeviation.String()),
+		sdk.NewAttribute("slash_fraction_no_reveal", m.Params.SlashFractionNoReveal.String())))
+	return &types.MsgUpdateParamsResponse{}, nil
+}

@@ -59,3 +59,44 @@ func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*
 	}
 	return &types.QueryParamsResponse{Params: p}, nil
 }
+
+func (q queryServer) OpenTasks(ctx context.Context, _ *types.QueryOpenTasksRequest) (*types.QueryOpenTasksResponse, error) {
+	var ids []uint64
+	if err := q.Due.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+		ids = append(ids, key.K2())
+		return len(ids) >= maxScores, nil
+	}); err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	res := &types.QueryOpenTasksResponse{}
+	for _, id := range ids {
+		t, err := q.Tasks.Get(ctx, id)
+		if err != nil {
+			return nil, status.Error(codes.Internal, "internal error")
+		}
+		res.Tasks = append(res.Tasks, t)
+	}
+	return res, nil
+}
+
+func (q queryServer) Participation(ctx context.Context, req *types.QueryParticipationRequest) (*types.QueryParticipationResponse, error) {
+	if req == nil || req.Evaluator == "" {
+		return nil, status.Error(codes.InvalidArgument, "task id and evaluator are required")
+	}
+	if has, err := q.Tasks.Has(ctx, req.TaskId); err != nil || !has {
+		return nil, status.Errorf(codes.NotFound, "no task %d", req.TaskId)
+	}
+	key := collections.Join(req.TaskId, req.Evaluator)
+	res := &types.QueryParticipationResponse{}
+	if c, err := q.Commits.Get(ctx, key); err == nil {
+		res.Commit = &c
+	} else if !errorsIsNotFound(err) {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	if r, err := q.Reveals.Get(ctx, key); err == nil {
+		res.Reveal = &r
+	} else if !errorsIsNotFound(err) {
+		return nil, status.Error(codes.Internal, "internal error")
+	}
+	return res, nil
+}

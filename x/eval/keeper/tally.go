@@ -142,20 +142,59 @@ func (k Keeper) slash(ctx context.Context, acc sdk.AccAddress, fraction sdkmath.
 }
 
 // CheckInvariants verifies that the module account holds exactly the pools
-// of the open tasks (escrow is neither lost nor paid twice).
+// of the open tasks (escrow is neither lost nor paid twice), and that no
+// evaluator can be paid twice: every open task is due for exactly one
+// tally at its reveal end, nothing finished is due again, and each task's
+// counters match its commits and reveals (a reveal only with a commit).
 func (k Keeper) CheckInvariants(ctx context.Context) error {
 	want := sdk.NewCoins()
-	if err := k.Tasks.Walk(ctx, nil, func(_ uint64, t types.Task) (bool, error) {
+	open := map[uint64]int64{}
+	if err := k.Tasks.Walk(ctx, nil, func(id uint64, t types.Task) (bool, error) {
 		if t.Status == types.TaskStatus_TASK_STATUS_OPEN {
 			want = want.Add(t.Pool)
+			open[id] = t.RevealEnd
+		}
+		var commits, reveals uint32
+		rng := collections.NewPrefixedPairRange[uint64, string](id)
+		if err := k.Commits.Walk(ctx, rng, func(collections.Pair[uint64, string], types.Commit) (bool, error) {
+			commits++
+			return false, nil
+		}); err != nil {
+			return true, err
+		}
+		if err := k.Reveals.Walk(ctx, rng, func(key collections.Pair[uint64, string], _ types.Reveal) (bool, error) {
+			reveals++
+			has, err := k.Commits.Has(ctx, key)
+			if err == nil && !has {
+				err = types.ErrInvariant.Wrapf("task %d: %s revealed without a commit", id, key.K2())
+			}
+			return err != nil, err
+		}); err != nil {
+			return true, err
+		}
+		if commits != t.Commits || reveals != t.Reveals {
+			return true, types.ErrInvariant.Wrapf("task %d counts %d commits and %d reveals; the store has %d and %d", id, t.Commits, t.Reveals, commits, reveals)
 		}
 		return false, nil
 	}); err != nil {
 		return err
 	}
+	due := 0
+	if err := k.Due.Walk(ctx, nil, func(key collections.Pair[int64, uint64]) (bool, error) {
+		due++
+		if end, ok := open[key.K2()]; !ok || end != key.K1() {
+			return true, types.ErrInvariant.Wrapf("task %d is due at %d but is not open with that reveal end", key.K2(), key.K1())
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if due != len(open) {
+		return types.ErrInvariant.Wrapf("%d open tasks but %d due tallies", len(open), due)
+	}
 	have := k.bank.GetAllBalances(ctx, k.moduleAddr)
 	if !have.Equal(want) {
-		return types.ErrInvalidTask.Wrapf("escrow invariant broken: module holds %s, open tasks escrow %s", have, want)
+		return types.ErrInvariant.Wrapf("escrow invariant broken: module holds %s, open tasks escrow %s", have, want)
 	}
 	return nil
 }

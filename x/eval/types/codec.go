@@ -13,10 +13,11 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgCreateEvalTask{}, "prova/eval/MsgCreateEvalTask")
 	legacy.RegisterAminoMsg(cdc, &MsgCommitScore{}, "prova/eval/MsgCommitScore")
 	legacy.RegisterAminoMsg(cdc, &MsgRevealScore{}, "prova/eval/MsgRevealScore")
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "prova/eval/MsgUpdateParams")
 }
 
 // RegisterInterfaces registers the messages.
 func RegisterInterfaces(r codectypes.InterfaceRegistry) {
-	r.RegisterImplementations((*sdk.Msg)(nil), &MsgCreateEvalTask{}, &MsgCommitScore{}, &MsgRevealScore{})
+	r.RegisterImplementations((*sdk.Msg)(nil), &MsgCreateEvalTask{}, &MsgCommitScore{}, &MsgRevealScore{}, &MsgUpdateParams{})
 	msgservice.RegisterMsgServiceDesc(r, &_Msg_serviceDesc)
 }

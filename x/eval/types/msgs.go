@@ -79,3 +79,14 @@ func (m *MsgRevealScore) ValidateBasic() error {
 	}
 	return nil
 }
+
+// ValidateBasic checks the message without state.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validAddr("authority", m.Authority); err != nil {
+		return err
+	}
+	if err := m.Params.Validate(); err != nil {
+		return errorsmod.Wrap(ErrInvalidParams, err.Error())
+	}
+	return nil
+}

@@ -24,6 +24,10 @@ func FuzzValidateBasic(f *testing.F) {
 				CommitBlocks: blocks, RevealBlocks: blocks, MinEvaluators: minEval, Tolerance: tol, SlashDistance: slash, BenchmarkDigest: metric},
 			&types.MsgCommitScore{Evaluator: addr, TaskId: max, Hash: salt},
 			&types.MsgRevealScore{Evaluator: addr, TaskId: max, Score: tol, Salt: salt},
+			&types.MsgUpdateParams{Authority: addr, Params: types.Params{
+				SlashFractionDeviation: sdkmath.LegacyNewDecWithPrec(int64(tol%2000), 3), SlashFractionNoReveal: sdkmath.LegacyNewDecWithPrec(int64(slash%2000), 3),
+				ReputationWindow: uint64(minEval), MaxWindowBlocks: blocks, MinPool: coin}},
+			&types.MsgUpdateParams{Authority: addr}, // nil decimals
 		}
 		for _, m := range msgs {
 			_ = m.ValidateBasic()

@@ -285,6 +285,192 @@ func (m *QueryParamsResponse) GetParams() Params {
 	return Params{}
 }
 
+type QueryOpenTasksRequest struct {
+}
+
+func (m *QueryOpenTasksRequest) Reset()         { *m = QueryOpenTasksRequest{} }
+func (m *QueryOpenTasksRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryOpenTasksRequest) ProtoMessage()    {}
+func (*QueryOpenTasksRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5f711120942675bd, []int{6}
+}
+func (m *QueryOpenTasksRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOpenTasksRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOpenTasksRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOpenTasksRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOpenTasksRequest.Merge(m, src)
+}
+func (m *QueryOpenTasksRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOpenTasksRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOpenTasksRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOpenTasksRequest proto.InternalMessageInfo
+
+type QueryOpenTasksResponse struct {
+	Tasks []Task `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks"`
+}
+
+func (m *QueryOpenTasksResponse) Reset()         { *m = QueryOpenTasksResponse{} }
+func (m *QueryOpenTasksResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryOpenTasksResponse) ProtoMessage()    {}
+func (*QueryOpenTasksResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5f711120942675bd, []int{7}
+}
+func (m *QueryOpenTasksResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOpenTasksResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOpenTasksResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOpenTasksResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOpenTasksResponse.Merge(m, src)
+}
+func (m *QueryOpenTasksResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOpenTasksResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOpenTasksResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOpenTasksResponse proto.InternalMessageInfo
+
+func (m *QueryOpenTasksResponse) GetTasks() []Task {
+	if m != nil {
+		return m.Tasks
+	}
+	return nil
+}
+
+type QueryParticipationRequest struct {
+	TaskId    uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Evaluator string `protobuf:"bytes,2,opt,name=evaluator,proto3" json:"evaluator,omitempty"`
+}
+
+func (m *QueryParticipationRequest) Reset()         { *m = QueryParticipationRequest{} }
+func (m *QueryParticipationRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryParticipationRequest) ProtoMessage()    {}
+func (*QueryParticipationRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5f711120942675bd, []int{8}
+}
+func (m *QueryParticipationRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryParticipationRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryParticipationRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryParticipationRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryParticipationRequest.Merge(m, src)
+}
+func (m *QueryParticipationRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryParticipationRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryParticipationRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryParticipationRequest proto.InternalMessageInfo
+
+func (m *QueryParticipationRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryParticipationRequest) GetEvaluator() string {
+	if m != nil {
+		return m.Evaluator
+	}
+	return ""
+}
+
+// QueryParticipationResponse: commit is empty when the evaluator has not
+// committed, reveal when it has not revealed.
+type QueryParticipationResponse struct {
+	Commit *Commit `protobuf:"bytes,1,opt,name=commit,proto3" json:"commit,omitempty"`
+	Reveal *Reveal `protobuf:"bytes,2,opt,name=reveal,proto3" json:"reveal,omitempty"`
+}
+
+func (m *QueryParticipationResponse) Reset()         { *m = QueryParticipationResponse{} }
+func (m *QueryParticipationResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryParticipationResponse) ProtoMessage()    {}
+func (*QueryParticipationResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5f711120942675bd, []int{9}
+}
+func (m *QueryParticipationResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryParticipationResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryParticipationResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryParticipationResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryParticipationResponse.Merge(m, src)
+}
+func (m *QueryParticipationResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryParticipationResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryParticipationResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryParticipationResponse proto.InternalMessageInfo
+
+func (m *QueryParticipationResponse) GetCommit() *Commit {
+	if m != nil {
+		return m.Commit
+	}
+	return nil
+}
+
+func (m *QueryParticipationResponse) GetReveal() *Reveal {
+	if m != nil {
+		return m.Reveal
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*QueryTaskRequest)(nil), "prova.eval.v1.QueryTaskRequest")
 	proto.RegisterType((*QueryTaskResponse)(nil), "prova.eval.v1.QueryTaskResponse")
@@ -292,40 +478,54 @@ func init() {
 	proto.RegisterType((*QueryScoresResponse)(nil), "prova.eval.v1.QueryScoresResponse")
 	proto.RegisterType((*QueryParamsRequest)(nil), "prova.eval.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "prova.eval.v1.QueryParamsResponse")
+	proto.RegisterType((*QueryOpenTasksRequest)(nil), "prova.eval.v1.QueryOpenTasksRequest")
+	proto.RegisterType((*QueryOpenTasksResponse)(nil), "prova.eval.v1.QueryOpenTasksResponse")
+	proto.RegisterType((*QueryParticipationRequest)(nil), "prova.eval.v1.QueryParticipationRequest")
+	proto.RegisterType((*QueryParticipationResponse)(nil), "prova.eval.v1.QueryParticipationResponse")
 }
 
 func init() { proto.RegisterFile("prova/eval/v1/query.proto", fileDescriptor_5f711120942675bd) }
 
 var fileDescriptor_5f711120942675bd = []byte{
-	// 446 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x7c, 0x93, 0xcf, 0xae, 0xd2, 0x40,
-	0x18, 0xc5, 0xdb, 0x6b, 0x6f, 0xf5, 0x8e, 0x31, 0xd1, 0xb9, 0xf7, 0xe6, 0x62, 0xd5, 0x52, 0x67,
-	0x61, 0x88, 0x84, 0x8e, 0xc0, 0x1b, 0x90, 0x68, 0x82, 0x2b, 0xad, 0xae, 0xdc, 0x98, 0x01, 0x26,
-	0xb5, 0x01, 0x3a, 0xa5, 0x33, 0x54, 0x89, 0x61, 0xa1, 0x4f, 0x60, 0xe2, 0x4b, 0xb1, 0x24, 0x71,
-	0xe3, 0xca, 0x18, 0x70, 0xed, 0x33, 0x98, 0xf9, 0xd3, 0xc4, 0x56, 0x64, 0x07, 0xf3, 0x9d, 0x39,
-	0xbf, 0x33, 0xe7, 0x4b, 0xc1, 0xdd, 0x2c, 0x67, 0x05, 0xc1, 0xb4, 0x20, 0x33, 0x5c, 0x74, 0xf1,
-	0x62, 0x49, 0xf3, 0x55, 0x98, 0xe5, 0x4c, 0x30, 0x78, 0x4b, 0x8d, 0x42, 0x39, 0x0a, 0x8b, 0xae,
-	0x77, 0x11, 0xb3, 0x98, 0xa9, 0x09, 0x96, 0xbf, 0xb4, 0xc8, 0xbb, 0x1f, 0x33, 0x16, 0xcf, 0x28,
-	0x26, 0x59, 0x82, 0x49, 0x9a, 0x32, 0x41, 0x44, 0xc2, 0x52, 0x6e, 0xa6, 0x8d, 0xaa, 0xbb, 0xb2,
-	0x52, 0x13, 0xd4, 0x06, 0xb7, 0x5f, 0x4a, 0xd6, 0x6b, 0xc2, 0xa7, 0x11, 0x5d, 0x2c, 0x29, 0x17,
-	0xf0, 0x0a, 0x5c, 0x17, 0x84, 0x4f, 0xdf, 0x26, 0x93, 0x86, 0x1d, 0xd8, 0x2d, 0x27, 0x72, 0xe5,
-	0xdf, 0xe1, 0x04, 0x0d, 0xc0, 0x9d, 0xbf, 0xc4, 0x3c, 0x63, 0x29, 0xa7, 0xb0, 0x03, 0x1c, 0x39,
-	0x56, 0xd2, 0x9b, 0xbd, 0xf3, 0xb0, 0x92, 0x36, 0x94, 0xd2, 0x81, 0xb3, 0xf9, 0xd1, 0xb4, 0x22,
-	0x25, 0x43, 0x5d, 0x00, 0x95, 0xc7, 0xab, 0x31, 0xcb, 0x29, 0x2f, 0x91, 0xf7, 0xc0, 0x99, 0x20,
-	0x79, 0x4c, 0x45, 0x09, 0x3d, 0x8b, 0x6e, 0xe8, 0x83, 0xe1, 0x04, 0x3d, 0x03, 0xe7, 0x95, 0x2b,
-	0x06, 0x8c, 0xc1, 0xa9, 0x74, 0xe4, 0x0d, 0x3b, 0xb8, 0x76, 0x9c, 0xac, 0x75, 0xe8, 0xc2, 0xa0,
-	0x5f, 0x90, 0x9c, 0xcc, 0x4b, 0x34, 0x7a, 0x6e, 0xdc, 0xcb, 0x53, 0xe3, 0xde, 0x07, 0x6e, 0xa6,
-	0x4e, 0xcc, 0xc3, 0x2e, 0x6b, 0xf6, 0x5a, 0x6e, 0x00, 0x46, 0xda, 0xfb, 0x7d, 0x02, 0x4e, 0x95,
-	0x19, 0x5c, 0x00, 0x47, 0x06, 0x80, 0xcd, 0xda, 0xb5, 0x7a, 0xd9, 0x5e, 0xf0, 0x7f, 0x81, 0x4e,
-	0x82, 0x1e, 0x7d, 0xfe, 0xf6, 0xeb, 0xeb, 0x49, 0x00, 0x7d, 0x5c, 0xdd, 0xa2, 0x7a, 0x14, 0xfe,
-	0x68, 0x56, 0xb5, 0x86, 0x9f, 0x6c, 0xe0, 0xea, 0x8a, 0xe0, 0xc3, 0x43, 0xa6, 0x95, 0xc6, 0x3d,
-	0x74, 0x4c, 0x62, 0xc8, 0x4f, 0x14, 0xf9, 0x31, 0x6c, 0xfd, 0x43, 0x96, 0x9b, 0x51, 0x6c, 0xb3,
-	0xb3, 0xb5, 0x4e, 0x03, 0x53, 0xe0, 0xea, 0x62, 0x0e, 0x47, 0xa8, 0x34, 0x7f, 0x38, 0x42, 0x75,
-	0x0d, 0xe8, 0x81, 0x8a, 0x70, 0x05, 0x2f, 0x6b, 0x11, 0x74, 0xe1, 0x83, 0xa7, 0x9b, 0x9d, 0x6f,
-	0x6f, 0x77, 0xbe, 0xfd, 0x73, 0xe7, 0xdb, 0x5f, 0xf6, 0xbe, 0xb5, 0xdd, 0xfb, 0xd6, 0xf7, 0xbd,
-	0x6f, 0xbd, 0x69, 0xc7, 0x89, 0x78, 0xb7, 0x1c, 0x85, 0x63, 0x36, 0xd7, 0x57, 0x3b, 0x29, 0x15,
-	0xef, 0x59, 0x3e, 0x35, 0x46, 0x1f, 0xb4, 0x95, 0x58, 0x65, 0x94, 0x8f, 0x5c, 0xf5, 0x31, 0xf4,
-	0xff, 0x04, 0x00, 0x00, 0xff, 0xff, 0x58, 0x31, 0xab, 0x28, 0x86, 0x03, 0x00, 0x00,
+	// 600 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x54, 0x41, 0x6f, 0xd3, 0x30,
+	0x18, 0x6d, 0x46, 0x1b, 0xa8, 0xd1, 0x24, 0xf0, 0x56, 0xda, 0x66, 0x23, 0xeb, 0x22, 0x40, 0x85,
+	0x69, 0x09, 0xdd, 0x84, 0x38, 0x71, 0x29, 0x02, 0xa9, 0x5c, 0x80, 0xc0, 0x89, 0xcb, 0xe4, 0xb5,
+	0x56, 0x88, 0xda, 0xc6, 0x69, 0xe2, 0x16, 0x46, 0xd5, 0x03, 0xfc, 0x02, 0x10, 0x3f, 0x81, 0x3f,
+	0xb3, 0xe3, 0x24, 0x2e, 0x9c, 0x10, 0x6a, 0xf9, 0x21, 0xc8, 0x9f, 0xdd, 0x42, 0xb2, 0xac, 0x43,
+	0xbb, 0xa5, 0x7e, 0xcf, 0xef, 0x3d, 0xfb, 0x7b, 0x2e, 0xaa, 0x86, 0x11, 0x1b, 0x11, 0x87, 0x8e,
+	0x48, 0xcf, 0x19, 0x35, 0x9c, 0xc1, 0x90, 0x46, 0x47, 0x76, 0x18, 0x31, 0xce, 0xf0, 0x2a, 0x40,
+	0xb6, 0x80, 0xec, 0x51, 0xc3, 0x58, 0xf7, 0x98, 0xc7, 0x00, 0x71, 0xc4, 0x97, 0x24, 0x19, 0x9b,
+	0x1e, 0x63, 0x5e, 0x8f, 0x3a, 0x24, 0xf4, 0x1d, 0x12, 0x04, 0x8c, 0x13, 0xee, 0xb3, 0x20, 0x56,
+	0x68, 0x25, 0xa9, 0x0e, 0x52, 0x80, 0x58, 0x3b, 0xe8, 0xda, 0x4b, 0xe1, 0xf5, 0x9a, 0xc4, 0x5d,
+	0x97, 0x0e, 0x86, 0x34, 0xe6, 0xb8, 0x8c, 0x2e, 0x73, 0x12, 0x77, 0x0f, 0xfc, 0x4e, 0x45, 0xab,
+	0x69, 0xf5, 0xbc, 0xab, 0x8b, 0x9f, 0xad, 0x8e, 0xd5, 0x44, 0xd7, 0xff, 0x21, 0xc7, 0x21, 0x0b,
+	0x62, 0x8a, 0x77, 0x51, 0x5e, 0xc0, 0x40, 0xbd, 0xba, 0xb7, 0x66, 0x27, 0xd2, 0xda, 0x82, 0xda,
+	0xcc, 0x1f, 0xff, 0xdc, 0xca, 0xb9, 0x40, 0xb3, 0x1a, 0x08, 0x83, 0xc6, 0xab, 0x36, 0x8b, 0x68,
+	0x3c, 0xb7, 0xdc, 0x40, 0x45, 0x4e, 0x22, 0x8f, 0xf2, 0xb9, 0x69, 0xd1, 0xbd, 0x22, 0x17, 0x5a,
+	0x1d, 0xeb, 0x29, 0x5a, 0x4b, 0x6c, 0x51, 0xc6, 0x0e, 0x2a, 0x08, 0xc5, 0xb8, 0xa2, 0xd5, 0x2e,
+	0x2d, 0x77, 0x96, 0x3c, 0x6b, 0x5d, 0x59, 0xbf, 0x20, 0x11, 0xe9, 0xcf, 0xad, 0xad, 0x67, 0x4a,
+	0x7d, 0xbe, 0xaa, 0xd4, 0xf7, 0x91, 0x1e, 0xc2, 0x8a, 0x3a, 0x58, 0x29, 0x25, 0x2f, 0xe9, 0xca,
+	0x40, 0x51, 0xad, 0x32, 0x2a, 0x81, 0xd6, 0xf3, 0x90, 0x06, 0xc2, 0x7f, 0x61, 0xd2, 0x42, 0x37,
+	0xd2, 0xc0, 0x45, 0x4f, 0xe1, 0xa2, 0xea, 0x3c, 0x2f, 0xf7, 0xdb, 0x7e, 0x08, 0x83, 0x3e, 0x6f,
+	0x74, 0x78, 0x13, 0x15, 0x85, 0xe4, 0x90, 0x70, 0x16, 0x55, 0x56, 0xe0, 0x82, 0xff, 0x2e, 0x58,
+	0x1f, 0x90, 0x91, 0xa5, 0xb9, 0x98, 0xb0, 0xde, 0x66, 0xfd, 0xbe, 0xcf, 0xcf, 0xb8, 0x8a, 0xc7,
+	0x00, 0xba, 0x8a, 0x24, 0xe8, 0x11, 0x1d, 0x51, 0xd2, 0x03, 0x9f, 0xd3, 0x74, 0x17, 0x40, 0x57,
+	0x91, 0xf6, 0xbe, 0x14, 0x50, 0x01, 0xcc, 0xf1, 0x00, 0xe5, 0xc5, 0x71, 0xf1, 0x56, 0x6a, 0x43,
+	0xba, 0xa0, 0x46, 0xed, 0x6c, 0x82, 0x8c, 0x6c, 0xdd, 0xf9, 0xf4, 0xfd, 0xf7, 0xd7, 0x95, 0x1a,
+	0x36, 0x9d, 0x64, 0xf3, 0xe1, 0x0a, 0x9d, 0xb1, 0xba, 0xa3, 0x09, 0xfe, 0xa8, 0x21, 0x5d, 0xd6,
+	0x0a, 0x6f, 0x67, 0x89, 0x26, 0x5a, 0x6a, 0x58, 0xcb, 0x28, 0xca, 0xf9, 0x3e, 0x38, 0xdf, 0xc3,
+	0xf5, 0x53, 0xce, 0xa2, 0xcd, 0xe0, 0xad, 0x7a, 0x3e, 0x91, 0x69, 0xf0, 0x18, 0x15, 0x17, 0xb5,
+	0xc0, 0xb7, 0xb2, 0x2c, 0xd2, 0x75, 0x32, 0x6e, 0x9f, 0xc3, 0x52, 0x59, 0xb6, 0x21, 0xcb, 0x06,
+	0xae, 0xa6, 0xb2, 0xb0, 0x90, 0x06, 0x07, 0xd2, 0xfc, 0x9b, 0x86, 0x56, 0x13, 0x53, 0xc7, 0xf5,
+	0x2c, 0xed, 0xac, 0xb2, 0x19, 0x77, 0xff, 0x83, 0xa9, 0x92, 0x3c, 0x82, 0x24, 0x0f, 0xf1, 0x83,
+	0xe5, 0xf3, 0x70, 0x16, 0x95, 0x8c, 0x9d, 0xf1, 0xe2, 0x7b, 0x82, 0x03, 0xa4, 0xcb, 0xf7, 0x96,
+	0x3d, 0xa5, 0xc4, 0x83, 0xce, 0x9e, 0x52, 0xf2, 0x75, 0x5b, 0x37, 0x21, 0x4f, 0x19, 0x97, 0x52,
+	0x79, 0xe4, 0x3b, 0x6e, 0x3e, 0x39, 0x9e, 0x9a, 0xda, 0xc9, 0xd4, 0xd4, 0x7e, 0x4d, 0x4d, 0xed,
+	0xf3, 0xcc, 0xcc, 0x9d, 0xcc, 0xcc, 0xdc, 0x8f, 0x99, 0x99, 0x7b, 0xb3, 0xe3, 0xf9, 0xfc, 0xed,
+	0xf0, 0xd0, 0x6e, 0xb3, 0xbe, 0xdc, 0xba, 0x1b, 0x50, 0xfe, 0x8e, 0x45, 0x5d, 0x25, 0xf4, 0x5e,
+	0x4a, 0xf1, 0xa3, 0x90, 0xc6, 0x87, 0x3a, 0xfc, 0xc7, 0xee, 0xff, 0x09, 0x00, 0x00, 0xff, 0xff,
+	0xfa, 0xfb, 0xb6, 0xc6, 0xdd, 0x05, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -343,6 +543,11 @@ type QueryClient interface {
 	Task(ctx context.Context, in *QueryTaskRequest, opts ...grpc.CallOption) (*QueryTaskResponse, error)
 	// Scores lists the tasks on a model or dataset, newest first.
 	Scores(ctx context.Context, in *QueryScoresRequest, opts ...grpc.CallOption) (*QueryScoresResponse, error)
+	// OpenTasks lists the tasks still taking commits or reveals, soonest
+	// tally first.
+	OpenTasks(ctx context.Context, in *QueryOpenTasksRequest, opts ...grpc.CallOption) (*QueryOpenTasksResponse, error)
+	// Participation shows one evaluator's commit and reveal on a task.
+	Participation(ctx context.Context, in *QueryParticipationRequest, opts ...grpc.CallOption) (*QueryParticipationResponse, error)
 	Params(ctx context.Context, in *QueryParamsRequest, opts ...grpc.CallOption) (*QueryParamsResponse, error)
 }
 
@@ -372,6 +577,24 @@ func (c *queryClient) Scores(ctx context.Context, in *QueryScoresRequest, opts .
 	return out, nil
 }
 
+func (c *queryClient) OpenTasks(ctx context.Context, in *QueryOpenTasksRequest, opts ...grpc.CallOption) (*QueryOpenTasksResponse, error) {
+	out := new(QueryOpenTasksResponse)
+	err := c.cc.Invoke(ctx, "/prova.eval.v1.Query/OpenTasks", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Participation(ctx context.Context, in *QueryParticipationRequest, opts ...grpc.CallOption) (*QueryParticipationResponse, error) {
+	out := new(QueryParticipationResponse)
+	err := c.cc.Invoke(ctx, "/prova.eval.v1.Query/Participation", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *queryClient) Params(ctx context.Context, in *QueryParamsRequest, opts ...grpc.CallOption) (*QueryParamsResponse, error) {
 	out := new(QueryParamsResponse)
 	err := c.cc.Invoke(ctx, "/prova.eval.v1.Query/Params", in, out, opts...)
@@ -386,6 +609,11 @@ type QueryServer interface {
 	Task(context.Context, *QueryTaskRequest) (*QueryTaskResponse, error)
 	// Scores lists the tasks on a model or dataset, newest first.
 	Scores(context.Context, *QueryScoresRequest) (*QueryScoresResponse, error)
+	// OpenTasks lists the tasks still taking commits or reveals, soonest
+	// tally first.
+	OpenTasks(context.Context, *QueryOpenTasksRequest) (*QueryOpenTasksResponse, error)
+	// Participation shows one evaluator's commit and reveal on a task.
+	Participation(context.Context, *QueryParticipationRequest) (*QueryParticipationResponse, error)
 	Params(context.Context, *QueryParamsRequest) (*QueryParamsResponse, error)
 }
 
@@ -398,6 +626,12 @@ func (*UnimplementedQueryServer) Task(ctx context.Context, req *QueryTaskRequest
 }
 func (*UnimplementedQueryServer) Scores(ctx context.Context, req *QueryScoresRequest) (*QueryScoresResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Scores not implemented")
+}
+func (*UnimplementedQueryServer) OpenTasks(ctx context.Context, req *QueryOpenTasksRequest) (*QueryOpenTasksResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method OpenTasks not implemented")
+}
+func (*UnimplementedQueryServer) Participation(ctx context.Context, req *QueryParticipationRequest) (*QueryParticipationResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Participation not implemented")
 }
 func (*UnimplementedQueryServer) Params(ctx context.Context, req *QueryParamsRequest) (*QueryParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Params not implemented")
@@ -443,6 +677,42 @@ func _Query_Scores_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_OpenTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryOpenTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).OpenTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.eval.v1.Query/OpenTasks",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).OpenTasks(ctx, req.(*QueryOpenTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Participation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryParticipationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Participation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.eval.v1.Query/Participation",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Participation(ctx, req.(*QueryParticipationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Query_Params_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(QueryParamsRequest)
 	if err := dec(in); err != nil {
@@ -473,6 +743,14 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Scores",
 			Handler:    _Query_Scores_Handler,
+		},
+		{
+			MethodName: "OpenTasks",
+			Handler:    _Query_OpenTasks_Handler,
+		},
+		{
+			MethodName: "Participation",
+			Handler:    _Query_Participation_Handler,
 		},
 		{
 			MethodName: "Params",
@@ -667,6 +945,148 @@ func (m *QueryParamsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryOpenTasksRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOpenTasksRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOpenTasksRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOpenTasksResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOpenTasksResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOpenTasksResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Tasks) > 0 {
+		for iNdEx := len(m.Tasks) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Tasks[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryParticipationRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryParticipationRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryParticipationRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Evaluator) > 0 {
+		i -= len(m.Evaluator)
+		copy(dAtA[i:], m.Evaluator)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Evaluator)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryParticipationResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryParticipationResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryParticipationResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Reveal != nil {
+		{
+			size, err := m.Reveal.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Commit != nil {
+		{
+			size, err := m.Commit.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -746,6 +1166,63 @@ func (m *QueryParamsResponse) Size() (n int) {
 	_ = l
 	l = m.Params.Size()
 	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryOpenTasksRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *QueryOpenTasksResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Tasks) > 0 {
+		for _, e := range m.Tasks {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *QueryParticipationRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	l = len(m.Evaluator)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryParticipationResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Commit != nil {
+		l = m.Commit.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.Reveal != nil {
+		l = m.Reveal.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
 	return n
 }
 
@@ -1182,6 +1659,363 @@ func (m *QueryParamsResponse) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOpenTasksRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOpenTasksRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOpenTasksRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOpenTasksResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOpenTasksResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOpenTasksResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Tasks", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Tasks = append(m.Tasks, Task{})
+			if err := m.Tasks[len(m.Tasks)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryParticipationRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryParticipationRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryParticipationRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Evaluator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Evaluator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryParticipationResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryParticipationResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryParticipationResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commit", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Commit == nil {
+				m.Commit = &Commit{}
+			}
+			if err := m.Commit.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reveal", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Reveal == nil {
+				m.Reveal = &Reveal{}
+			}
+			if err := m.Reveal.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

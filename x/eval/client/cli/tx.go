@@ -86,15 +86,107 @@ func createTaskCmd() *cobra.Command {
 	return cmd
 }
 
-// saltRecord is what `commit` keeps for `reveal`.
-type saltRecord struct {
+// SaltRecord is what a commit keeps in the client home for its reveal.
+type SaltRecord struct {
 	TaskID uint64 `json:"task_id"`
 	Score  uint64 `json:"score"`
 	Salt   string `json:"salt"`
 }
 
-func saltPath(home, from string, task uint64) string {
+// SaltPath is where the commit of evaluator from to task is recorded.
+func SaltPath(home, from string, task uint64) string {
 	return filepath.Join(home, "eval-salts", fmt.Sprintf("%s-%d.json", from, task))
+}
+
+// NewCommit draws a fresh salt, records (score, salt) under home before
+// anything is broadcast (so a crash after broadcasting cannot lose what
+// the reveal needs), and returns the commit message. It refuses to
+// overwrite an earlier record for the same task.
+func NewCommit(home, from string, task, score uint64) (*types.MsgCommitScore, error) {
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	path := SaltPath(home, from, task)
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("a commit for task %d is already recorded in %s", task, path)
+	}
+	rec := SaltRecord{TaskID: task, Score: score, Salt: hex.EncodeToString(salt)}
+	if err := writeFileAtomic(path, rec); err != nil {
+		return nil, err
+	}
+	return rec.CommitMsg(from)
+}
+
+// LoadSalt reads the record kept by NewCommit.
+func LoadSalt(home, from string, task uint64) (SaltRecord, error) {
+	var rec SaltRecord
+	bz, err := os.ReadFile(SaltPath(home, from, task))
+	if err != nil {
+		return rec, fmt.Errorf("no commit recorded for task %d by %s in this home: %w", task, from, err)
+	}
+	if err := json.Unmarshal(bz, &rec); err != nil {
+		return rec, fmt.Errorf("commit record for task %d: %w", task, err)
+	}
+	if rec.TaskID != task {
+		return rec, fmt.Errorf("commit record for task %d names task %d", task, rec.TaskID)
+	}
+	return rec, nil
+}
+
+func (r SaltRecord) salt() ([]byte, error) {
+	salt, err := hex.DecodeString(r.Salt)
+	if err != nil || len(salt) < types.MinSaltLen || len(salt) > types.MaxSaltLen {
+		return nil, fmt.Errorf("commit record for task %d has a bad salt", r.TaskID)
+	}
+	return salt, nil
+}
+
+// CommitMsg is the commit of this record by evaluator from.
+func (r SaltRecord) CommitMsg(from string) (*types.MsgCommitScore, error) {
+	salt, err := r.salt()
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCommitScore{Evaluator: from, TaskId: r.TaskID, Hash: types.CommitHash(r.TaskID, from, r.Score, salt)}, nil
+}
+
+// RevealMsg is the reveal of this record by evaluator from.
+func (r SaltRecord) RevealMsg(from string) (*types.MsgRevealScore, error) {
+	salt, err := r.salt()
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgRevealScore{Evaluator: from, TaskId: r.TaskID, Score: r.Score, Salt: salt}, nil
+}
+
+// writeFileAtomic writes v as JSON to path through a synced temporary file
+// and a rename, so a crash leaves either nothing or the whole record.
+func writeFileAtomic(path string, v any) error {
+	bz, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".salt-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(bz); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 func commitCmd() *cobra.Command {
@@ -115,23 +207,10 @@ func commitCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("score %q: %w", args[1], err)
 			}
-			salt := make([]byte, 32)
-			if _, err := rand.Read(salt); err != nil {
+			m, err := NewCommit(clientCtx.HomeDir, clientCtx.GetFromAddress().String(), task, score)
+			if err != nil {
 				return err
 			}
-			from := clientCtx.GetFromAddress().String()
-			path := saltPath(clientCtx.HomeDir, from, task)
-			if _, err := os.Stat(path); err == nil {
-				return fmt.Errorf("a commit for task %d is already recorded in %s", task, path)
-			}
-			bz, _ := json.Marshal(saltRecord{TaskID: task, Score: score, Salt: hex.EncodeToString(salt)})
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return err
-			}
-			if err := os.WriteFile(path, bz, 0o600); err != nil {
-				return err
-			}
-			m := &types.MsgCommitScore{Evaluator: from, TaskId: task, Hash: types.CommitHash(task, from, score, salt)}
 			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), m)
 		},
 	}
@@ -154,19 +233,14 @@ func revealCmd() *cobra.Command {
 				return fmt.Errorf("task id %q: %w", args[0], err)
 			}
 			from := clientCtx.GetFromAddress().String()
-			bz, err := os.ReadFile(saltPath(clientCtx.HomeDir, from, task))
-			if err != nil {
-				return fmt.Errorf("no commit recorded for task %d by %s in this home: %w", task, from, err)
-			}
-			var rec saltRecord
-			if err := json.Unmarshal(bz, &rec); err != nil {
-				return err
-			}
-			salt, err := hex.DecodeString(rec.Salt)
+			rec, err := LoadSalt(clientCtx.HomeDir, from, task)
 			if err != nil {
 				return err
 			}
-			m := &types.MsgRevealScore{Evaluator: from, TaskId: task, Score: rec.Score, Salt: salt}
+			m, err := rec.RevealMsg(from)
+			if err != nil {
+				return err
+			}
 			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), m)
 		},
 	}
