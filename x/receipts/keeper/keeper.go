@@ -1,0 +1,96 @@
+// Package keeper holds x/receipts' state: registered transparency logs with
+// escrowed bonds, their anchored checkpoints (latest, by height and by
+// size), equivocation slashing, and the one-transaction-per-receipt
+// inference records used as a baseline.
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/store"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/prova-network/prova/x/receipts/types"
+)
+
+// BankKeeper moves bonds in and out of escrow and burns slashed coins.
+type BankKeeper interface {
+	SendCoinsFromAccountToModule(ctx context.Context, from sdk.AccAddress, module string, amt sdk.Coins) error
+	SendCoinsFromModuleToAccount(ctx context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error
+	BurnCoins(ctx context.Context, module string, amt sdk.Coins) error
+	GetAllBalances(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+}
+
+// ModelRegistered reports whether a model is registered under id.
+type ModelRegistered func(ctx context.Context, id string) (bool, error)
+
+// Keeper owns the receipts store.
+type Keeper struct {
+	cdc        codec.BinaryCodec
+	bank       BankKeeper
+	registered ModelRegistered
+	moduleAddr sdk.AccAddress
+	authority  string
+
+	Schema     collections.Schema
+	Params     collections.Item[types.Params]
+	Logs       collections.Map[string, types.Log]
+	Latest     collections.Map[string, types.Checkpoint]
+	History    collections.Map[collections.Pair[string, int64], types.Checkpoint]
+	Roots      collections.Map[collections.Pair[string, uint64], []byte]
+	Inferences collections.Map[[]byte, types.InferenceRecord]
+}
+
+// NewKeeper returns the keeper; authority (the gov module account) is the
+// only signer allowed to change the parameters; moduleAddr is the module
+// account that escrows bonds.
+func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, bank BankKeeper, registered ModelRegistered, moduleAddr sdk.AccAddress, authority string) Keeper {
+	sb := collections.NewSchemaBuilder(ss)
+	k := Keeper{
+		cdc: cdc, bank: bank, registered: registered, moduleAddr: moduleAddr, authority: authority,
+		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Logs:       collections.NewMap(sb, types.LogsPrefix, "logs", collections.StringKey, codec.CollValue[types.Log](cdc)),
+		Latest:     collections.NewMap(sb, types.LatestPrefix, "latest", collections.StringKey, codec.CollValue[types.Checkpoint](cdc)),
+		History:    collections.NewMap(sb, types.HistoryPrefix, "history", collections.PairKeyCodec(collections.StringKey, collections.Int64Key), codec.CollValue[types.Checkpoint](cdc)),
+		Roots:      collections.NewMap(sb, types.RootsPrefix, "roots", collections.PairKeyCodec(collections.StringKey, collections.Uint64Key), collections.BytesValue),
+		Inferences: collections.NewMap(sb, types.InferencesPrefix, "inferences", collections.BytesKey, codec.CollValue[types.InferenceRecord](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// Authority returns the address allowed to update the parameters.
+func (k Keeper) Authority() string { return k.authority }
+
+// log returns the registered log id or ErrLogNotFound.
+func (k Keeper) log(ctx context.Context, id string) (types.Log, error) {
+	l, err := k.Logs.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return l, types.ErrLogNotFound.Wrapf("no log %q", id)
+	}
+	return l, err
+}
+
+// CheckpointAt returns the last checkpoint of log id anchored at or below
+// height, and false when none was.
+func (k Keeper) CheckpointAt(ctx context.Context, id string, height int64) (types.Checkpoint, bool, error) {
+	rng := collections.NewPrefixedPairRange[string, int64](id).EndInclusive(height).Descending()
+	it, err := k.History.Iterate(ctx, rng)
+	if err != nil {
+		return types.Checkpoint{}, false, err
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return types.Checkpoint{}, false, nil
+	}
+	c, err := it.Value()
+	return c, err == nil, err
+}
