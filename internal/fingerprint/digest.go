@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"hash"
 	"strings"
-
-	"github.com/zeebo/blake3"
 )
 
 // Algorithm names a resource hash function. Its string form is the prefix of a
@@ -47,7 +45,7 @@ func (a Algorithm) newHash() hash.Hash {
 	if a == SHA256 {
 		return sha256.New()
 	}
-	return blake3.New()
+	return newB3()
 }
 
 // Sum hashes data in one call.
@@ -60,7 +58,7 @@ func (a Algorithm) Sum(data []byte) (Digest, error) {
 	case SHA256:
 		d.Sum = sha256.Sum256(data)
 	default:
-		d.Sum = blake3.Sum256(data)
+		d.Sum = b3Sum256(data)
 	}
 	return d, nil
 }
