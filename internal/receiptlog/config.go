@@ -1,0 +1,167 @@
+package receiptlog
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Defaults. The batching and checkpoint figures are chosen so that an entry
+// waits at most DefaultBatchMaxAge to be sequenced and DefaultCheckpointInterval
+// more to be in a published checkpoint: p99 submit→checkpoint stays under
+// one second with room for fsyncs.
+const (
+	// DefaultListen is the service's address. 1318 sits next to the SDK's
+	// REST port 1317 and clashes with none of the SDK or CometBFT defaults
+	// (1317, 9090, 26656, 26657, 26658, 26660).
+	DefaultListen = "127.0.0.1:1318"
+	// DefaultOrigin names the log in its checkpoints (C2SP origin line).
+	DefaultOrigin = "prova.local/receipts"
+	// DefaultSignerKeyFile is the checkpoint signer key, relative to Dir.
+	DefaultSignerKeyFile = "signer.key"
+	// DefaultMaxRequestBytes caps a request body: a full batch
+	// (receipt.MaxBatchBytes) plus keys and framing.
+	DefaultMaxRequestBytes = 17 << 20
+	// DefaultMaxEntries caps the receipts in one request.
+	DefaultMaxEntries = 4096
+	// DefaultRatePerSecond and DefaultRateBurst limit requests per client
+	// address (token bucket).
+	DefaultRatePerSecond = 200
+	DefaultRateBurst     = 400
+	// DefaultBatchMaxSize and DefaultBatchMaxAge bound Tessera's sequencing
+	// batches: large batches amortise the fsyncs of a sequencing round.
+	DefaultBatchMaxSize = 16384
+	DefaultBatchMaxAge  = 100 * time.Millisecond
+	// DefaultCheckpointInterval is how often Tessera publishes a checkpoint
+	// while the log grows (its minimum is 100ms).
+	DefaultCheckpointInterval = 200 * time.Millisecond
+	// DefaultCheckpointPoll is how often the service reads the published
+	// checkpoint to release waiting requests.
+	DefaultCheckpointPoll = 10 * time.Millisecond
+	// DefaultAnchorInterval is how often RunAnchorer looks for a new
+	// checkpoint to put on chain.
+	DefaultAnchorInterval = 5 * time.Second
+	// DefaultMaxPending caps receipts accepted but not yet durable; beyond
+	// it requests are refused with 503 before anything is appended.
+	DefaultMaxPending = 200_000
+	// DefaultModelCacheTTL is how long a model lookup is reused.
+	DefaultModelCacheTTL = 5 * time.Second
+	// DefaultTileCacheEntries bounds cached hash tiles (~16 KiB each).
+	DefaultTileCacheEntries = 4096
+	// DefaultBundleCacheEntries bounds cached entry bundles (up to 256
+	// entries each).
+	DefaultBundleCacheEntries = 256
+	// DefaultCheckpointHistory is how many recent checkpoints are kept in
+	// memory to serve proofs at an older tree size.
+	DefaultCheckpointHistory = 4096
+)
+
+// Config configures a Service. Read it from app.toml in the wiring layer.
+type Config struct {
+	Dir                string        // log directory (Tessera POSIX layout plus .receiptlog)
+	Listen             string        // host:port of the HTTP API
+	Origin             string        // log origin; also the checkpoint key's name
+	SignerKeyFile      string        // note signer key; relative paths are under Dir
+	MaxRequestBytes    int64         // request body cap
+	MaxEntries         int           // receipts per request cap
+	RatePerSecond      float64       // requests per second per client address; 0 disables
+	RateBurst          int           // token bucket size
+	BatchMaxSize       uint          // Tessera sequencing batch size
+	BatchMaxAge        time.Duration // Tessera sequencing batch age
+	CheckpointInterval time.Duration // Tessera checkpoint publication interval
+	CheckpointPoll     time.Duration // how often the published checkpoint is read
+	AnchorInterval     time.Duration // RunAnchorer's default interval
+	MaxPending         int           // receipts in flight before 503
+	ModelCacheTTL      time.Duration // model status cache lifetime
+	TileCacheEntries   int           // tile cache bound
+	BundleCacheEntries int           // entry bundle cache bound
+	CheckpointHistory  int           // recent checkpoints kept for proofs at a size
+}
+
+// DefaultConfig returns the defaults for a log in dir.
+func DefaultConfig(dir string) Config {
+	return Config{
+		Dir:                dir,
+		Listen:             DefaultListen,
+		Origin:             DefaultOrigin,
+		SignerKeyFile:      DefaultSignerKeyFile,
+		MaxRequestBytes:    DefaultMaxRequestBytes,
+		MaxEntries:         DefaultMaxEntries,
+		RatePerSecond:      DefaultRatePerSecond,
+		RateBurst:          DefaultRateBurst,
+		BatchMaxSize:       DefaultBatchMaxSize,
+		BatchMaxAge:        DefaultBatchMaxAge,
+		CheckpointInterval: DefaultCheckpointInterval,
+		CheckpointPoll:     DefaultCheckpointPoll,
+		AnchorInterval:     DefaultAnchorInterval,
+		MaxPending:         DefaultMaxPending,
+		ModelCacheTTL:      DefaultModelCacheTTL,
+		TileCacheEntries:   DefaultTileCacheEntries,
+		BundleCacheEntries: DefaultBundleCacheEntries,
+		CheckpointHistory:  DefaultCheckpointHistory,
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Dir == "" {
+		bad("receipt log: dir is empty")
+	}
+	if c.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			bad("receipt log: listen %q is not host:port: %v", c.Listen, err)
+		}
+	}
+	if c.Origin == "" || strings.ContainsAny(c.Origin, "+ \t\r\n") {
+		bad("receipt log: origin %q must be non-empty with no '+' or whitespace", c.Origin)
+	}
+	if c.SignerKeyFile == "" {
+		bad("receipt log: signer key file is empty")
+	}
+	if c.MaxRequestBytes < 1<<10 {
+		bad("receipt log: max request bytes %d is below 1 KiB", c.MaxRequestBytes)
+	}
+	if c.MaxEntries < 1 || c.MaxEntries > 1<<20 {
+		bad("receipt log: max entries %d must be 1 to %d", c.MaxEntries, 1<<20)
+	}
+	if c.RatePerSecond < 0 || (c.RatePerSecond > 0 && c.RateBurst < 1) {
+		bad("receipt log: rate %v/s with burst %d: rate must be >= 0 and burst >= 1 when limited", c.RatePerSecond, c.RateBurst)
+	}
+	if c.BatchMaxSize < 1 {
+		bad("receipt log: batch max size must be at least 1")
+	}
+	if c.BatchMaxAge <= 0 || c.BatchMaxAge > time.Second {
+		bad("receipt log: batch max age %v must be in (0, 1s]", c.BatchMaxAge)
+	}
+	if c.CheckpointInterval < 100*time.Millisecond || c.CheckpointInterval > time.Minute {
+		bad("receipt log: checkpoint interval %v must be 100ms to 1m (Tessera's minimum is 100ms)", c.CheckpointInterval)
+	}
+	if c.CheckpointPoll <= 0 || c.CheckpointPoll > c.CheckpointInterval {
+		bad("receipt log: checkpoint poll %v must be positive and at most the checkpoint interval", c.CheckpointPoll)
+	}
+	if c.AnchorInterval <= 0 {
+		bad("receipt log: anchor interval must be positive")
+	}
+	if c.MaxPending < c.MaxEntries {
+		bad("receipt log: max pending %d is below max entries %d", c.MaxPending, c.MaxEntries)
+	}
+	if c.ModelCacheTTL < 0 {
+		bad("receipt log: model cache ttl is negative")
+	}
+	if c.TileCacheEntries < 16 || c.BundleCacheEntries < 2 || c.CheckpointHistory < 1 {
+		bad("receipt log: caches need at least 16 tiles, 2 bundles and 1 checkpoint")
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) signerKeyPath() string {
+	if filepath.IsAbs(c.SignerKeyFile) {
+		return c.SignerKeyFile
+	}
+	return filepath.Join(c.Dir, c.SignerKeyFile)
+}
