@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // span is one unit of hashing work: bytes [start, end) of a file. A span that
@@ -57,9 +59,62 @@ func (p *progress) add(n int64) {
 	p.mu.Unlock()
 }
 
+// Pieces. A BLAKE3 span longer than pieceSize is cut into pieces of
+// pieceSize bytes (2^pieceLog chunks, a complete BLAKE3 subtree) that
+// different workers hash at the same time; the chaining values are joined
+// when the span's last piece is done. A single large file therefore keeps
+// every worker busy to the end instead of leaving one worker with the last
+// shard. SHA-256 cannot be split: each span is one piece.
+const (
+	pieceLog            = 14                      // 2^14 chunks
+	pieceSize     int64 = b3ChunkSize << pieceLog // 16 MiB
+	prefetchAhead       = 6                       // pieces of read-ahead beyond those being hashed
+)
+
+// piece is bytes [start, end) of spans[span], offsets in the file.
+type piece struct {
+	span       int
+	start, end int64
+	last       bool // the span's final piece
+}
+
+// cutPieces splits the spans into pieces, in span order.
+func cutPieces(spans []span, a Algorithm) []piece {
+	var ps []piece
+	for i, s := range spans {
+		if a != BLAKE3 {
+			ps = append(ps, piece{span: i, start: s.start, end: s.end, last: true})
+			continue
+		}
+		start := s.start
+		for s.end-start > pieceSize {
+			ps = append(ps, piece{span: i, start: start, end: start + pieceSize})
+			start += pieceSize
+		}
+		ps = append(ps, piece{span: i, start: start, end: s.end, last: true})
+	}
+	return ps
+}
+
+// spanState collects the pieces of one multi-piece span until the last of
+// them is done.
+type spanState struct {
+	remaining atomic.Int32 // pieces not yet hashed
+	first     int          // index of the span's first piece
+	count     int          // number of pieces
+	last      *b3          // state of the final piece, once hashed
+}
+
 // hashSpans hashes every span with o.Workers goroutines and returns the
-// digests in span order. Each worker owns one read buffer of o.BufferSize
-// bytes and one hash state, so memory does not grow with file size.
+// digests in span order.
+//
+// Each worker reads its piece through its own buffer of o.BufferSize bytes
+// and hashes it on the same goroutine, straight from that buffer while it
+// is still in the core's cache; memory does not grow with file size.
+// Reading and hashing overlap through read-ahead: a prefetch goroutine asks
+// the kernel (posix_fadvise WILLNEED) for the next few pieces in the order
+// the workers will take them, so on a cold page cache the disk is busy
+// while the CPUs hash.
 func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) ([]Digest, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -69,16 +124,34 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 		prog.total += s.end - s.start
 	}
 
-	// Longest spans first, so one big shard does not start last and leave
-	// the other workers idle at the end.
-	order := make([]int, len(spans))
+	pcs := cutPieces(spans, o.Algorithm)
+	// Longest pieces first, so one big SHA-256 shard does not start last
+	// and leave the other workers idle at the end. Equal lengths keep file
+	// order, so BLAKE3 pieces of one file are read front to back.
+	order := make([]int, len(pcs))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(spans[b].end-spans[b].start, spans[a].end-spans[a].start)
+		return cmp.Compare(pcs[b].end-pcs[b].start, pcs[a].end-pcs[a].start)
 	})
+
+	states := make([]*spanState, len(spans))
+	for i, p := range pcs {
+		if !p.last && (i == 0 || pcs[i-1].span != p.span) {
+			st := &spanState{first: i}
+			for j := i; j < len(pcs) && pcs[j].span == p.span; j++ {
+				st.count++
+			}
+			st.remaining.Store(int32(st.count))
+			states[p.span] = st
+		}
+	}
+	cvs := make([][8]uint32, len(pcs))
+
+	workers := min(o.Workers, len(pcs))
 	jobs := make(chan int)
+	finished := make(chan struct{}, len(pcs)) // one token per hashed piece, for the prefetcher
 	go func() {
 		defer close(jobs)
 		for _, i := range order {
@@ -89,20 +162,42 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 			}
 		}
 	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { prefetch(ctx, files, spans, pcs, order, workers, finished) })
 
 	digests := make([]Digest, len(spans))
-	var wg sync.WaitGroup
-	for range min(o.Workers, len(spans)) {
+	for range workers {
 		wg.Go(func() {
-			buf := make([]byte, o.BufferSize)
-			h := newSpanHasher(o.Algorithm)
+			w := newPieceWorker(o)
 			for i := range jobs {
-				d, err := h.hash(ctx, files[spans[i].file], spans[i], buf, prog)
-				if err != nil {
+				p := pcs[i]
+				s := spans[p.span]
+				if err := w.hash(ctx, files[s.file], s, p, prog); err != nil {
 					cancel(err)
 					return
 				}
-				digests[i] = d
+				finished <- struct{}{}
+				switch {
+				case o.Algorithm == SHA256:
+					digests[p.span] = Digest{Algorithm: SHA256, Sum: [DigestSize]byte(w.sha.Sum(nil))}
+				case p.last && states[p.span] == nil:
+					digests[p.span] = Digest{Algorithm: BLAKE3, Sum: w.b3.sum256()}
+				default:
+					st := states[p.span]
+					if p.last {
+						st.last = new(b3)
+						*st.last = *w.b3
+					} else {
+						cvs[i] = w.b3.pieceCV()
+					}
+					// The worker that hashes a span's last outstanding
+					// piece joins them; the atomic orders the writes above
+					// before the reads in join.
+					if st.remaining.Add(-1) == 0 {
+						digests[p.span] = Digest{Algorithm: BLAKE3, Sum: st.join(cvs)}
+						states[p.span] = nil
+					}
+				}
 			}
 		})
 	}
@@ -116,54 +211,81 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 	return digests, nil
 }
 
-// spanHasher is one worker's reusable hash state.
-type spanHasher struct {
-	alg Algorithm
-	h   hash.Hash
+// join returns the digest of a span from its full pieces' chaining values
+// and its final piece's state.
+func (st *spanState) join(cvs [][8]uint32) [DigestSize]byte {
+	var h b3
+	for _, cv := range cvs[st.first : st.first+st.count-1] {
+		h.push(cv, pieceLog)
+	}
+	h.joinLast(st.last)
+	return h.sum256()
 }
 
-func newSpanHasher(a Algorithm) *spanHasher { return &spanHasher{alg: a, h: a.newHash()} }
+// pieceWorker is one worker's reusable buffer and hash states.
+type pieceWorker struct {
+	alg Algorithm
+	buf []byte
+	b3  *b3
+	sha hash.Hash
+}
 
-// hash reads bytes [s.start, s.end) of f through buf and returns their
-// digest. It fails with ErrFileChanged if the file is not the one the walk
-// saw, or if its size or modification time changes while it is read.
-func (sh *spanHasher) hash(ctx context.Context, f fileEntry, s span, buf []byte, prog *progress) (Digest, error) {
+func newPieceWorker(o Options) *pieceWorker {
+	w := &pieceWorker{alg: o.Algorithm, buf: make([]byte, o.BufferSize)}
+	if o.Algorithm == SHA256 {
+		w.sha = sha256.New()
+	} else {
+		w.b3 = newB3()
+	}
+	return w
+}
+
+// hash reads bytes [p.start, p.end) of f (piece p of span s) through the
+// worker's buffer into its hash state. It fails with ErrFileChanged if the
+// file is not the one the walk saw, or if its size or modification time
+// changes while it is read.
+func (w *pieceWorker) hash(ctx context.Context, f fileEntry, s span, p piece, prog *progress) error {
 	fh, err := os.Open(f.abs)
 	if err != nil {
-		return Digest{}, err
+		return err
 	}
 	defer fh.Close()
 	if err := sameFile(fh, f); err != nil {
-		return Digest{}, err
+		return err
 	}
+	adviseSequential(fh)
 
-	sh.h.Reset()
-	for off := s.start; off < s.end; {
+	if w.sha != nil {
+		w.sha.Reset()
+	} else {
+		w.b3.resetAt(uint64((p.start - s.start) / b3ChunkSize))
+	}
+	buf := w.buf
+	for off := p.start; off < p.end; {
 		if err := ctx.Err(); err != nil {
-			return Digest{}, context.Cause(ctx)
+			return context.Cause(ctx)
 		}
-		want := min(int64(len(buf)), s.end-off)
+		want := min(int64(len(buf)), p.end-off)
 		n, err := fh.ReadAt(buf[:want], off)
 		if n > 0 {
-			sh.h.Write(buf[:n]) // hash.Hash writes never fail
 			off += int64(n)
+			if w.sha != nil {
+				w.sha.Write(buf[:n]) // hash.Hash writes never fail
+			} else {
+				w.b3.update(buf[:n], off < p.end)
+			}
 			prog.add(int64(n))
 		}
 		if err != nil {
-			if errors.Is(err, io.EOF) && off < s.end {
-				return Digest{}, fmt.Errorf("%w: %s ended at byte %d, expected %d", ErrFileChanged, f.rel, off, f.info.Size())
+			if errors.Is(err, io.EOF) && off < p.end {
+				return fmt.Errorf("%w: %s ended at byte %d, expected %d", ErrFileChanged, f.rel, off, f.info.Size())
 			}
 			if !errors.Is(err, io.EOF) {
-				return Digest{}, err
+				return err
 			}
 		}
 	}
-	if err := sameFile(fh, f); err != nil {
-		return Digest{}, err
-	}
-	d := Digest{Algorithm: sh.alg}
-	copy(d.Sum[:], sh.h.Sum(nil))
-	return d, nil
+	return sameFile(fh, f)
 }
 
 // sameFile checks that the open file is the one the walk listed, with the
