@@ -5,6 +5,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -87,6 +88,9 @@ import (
 	"github.com/prova-network/prova/x/eval"
 	evalkeeper "github.com/prova-network/prova/x/eval/keeper"
 	evaltypes "github.com/prova-network/prova/x/eval/types"
+	"github.com/prova-network/prova/x/receipts"
+	receiptskeeper "github.com/prova-network/prova/x/receipts/keeper"
+	receiptstypes "github.com/prova-network/prova/x/receipts/types"
 	"github.com/prova-network/prova/x/registry"
 	registrykeeper "github.com/prova-network/prova/x/registry/keeper"
 	registrytypes "github.com/prova-network/prova/x/registry/types"
@@ -102,6 +106,8 @@ var maccPerms = map[string][]string{
 	stakingtypes.KeyRotationFeePoolName: {authtypes.Burner},
 	govtypes.ModuleName:                 {authtypes.Burner},
 	evaltypes.ModuleName:                nil, // escrowed reward pools
+	// Receipt log bonds; the slashed part of a bond is burned.
+	receiptstypes.ModuleName: {authtypes.Burner},
 }
 
 var (
@@ -134,6 +140,7 @@ type App struct {
 	RegistryKeeper registrykeeper.Keeper
 	EvalKeeper     evalkeeper.Keeper
 	ContentKeeper  contentkeeper.Keeper
+	ReceiptsKeeper receiptskeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -180,7 +187,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey,
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
-		evidencetypes.StoreKey, registrytypes.StoreKey, evaltypes.StoreKey, contenttypes.StoreKey,
+		evidencetypes.StoreKey, registrytypes.StoreKey, evaltypes.StoreKey, contenttypes.StoreKey, receiptstypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -256,6 +263,11 @@ func New(
 	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper)
 
+	app.ReceiptsKeeper = receiptskeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[receiptstypes.StoreKey]), app.BankKeeper,
+		func(ctx context.Context, id string) (bool, error) { return app.RegistryKeeper.Models.Has(ctx, id) },
+		authtypes.NewModuleAddress(receiptstypes.ModuleName), authority)
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts),
@@ -271,6 +283,7 @@ func New(
 		registry.NewAppModule(appCodec, app.RegistryKeeper),
 		eval.NewAppModule(app.EvalKeeper),
 		content.NewAppModule(app.ContentKeeper),
+		receipts.NewAppModule(app.ReceiptsKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
 		map[string]module.AppModuleBasic{
@@ -295,7 +308,7 @@ func New(
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName,
 		minttypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
-		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, contenttypes.ModuleName, consensustypes.ModuleName,
+		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, contenttypes.ModuleName, receiptstypes.ModuleName, consensustypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(append([]string{consensustypes.ModuleName}, genesisOrder[:len(genesisOrder)-1]...)...)
