@@ -205,6 +205,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		inspectCommand(),
 		bomCommand(),
 		datasetCommand(),
+		contentCommand(),
 	)
 }
 
