@@ -200,6 +200,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		devCommand(),
 		demoCommand(),
 		testnetCommand(),
+		evaluatorCommand(),
 		hashCommand(),
 		verifyCommand(),
 		inspectCommand(),

@@ -23,6 +23,7 @@ const (
 	flagOutputDir  = "output-dir"
 	flagPortOffset = "port-offset"
 	flagFreePorts  = "free-ports"
+	flagSignedWin  = "signed-blocks-window"
 )
 
 func testnetCommand() *cobra.Command {
@@ -55,13 +56,18 @@ func testnetInitCommand() *cobra.Command {
 			offset, _ := cmd.Flags().GetInt(flagPortOffset)
 			free, _ := cmd.Flags().GetBool(flagFreePorts)
 			blockTime, _ := cmd.Flags().GetDuration(flagBlockTime)
+			voting, _ := cmd.Flags().GetDuration(flagVoting)
+			window, _ := cmd.Flags().GetInt64(flagSignedWin)
+			if voting <= 0 || window < 10 {
+				return fmt.Errorf("--voting-period must be positive and --signed-blocks-window at least 10 (got %s, %d)", voting, window)
+			}
 			if n < 1 || n > 32 {
 				return fmt.Errorf("--validators must be between 1 and 32, got %d", n)
 			}
 			if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 				return fmt.Errorf("output directory %s is not empty; choose another or remove it", dir)
 			}
-			cfg := devnet.Config{ChainID: chainID, Accounts: DefaultDevAccounts, BlockTime: blockTime, VotingPeriod: 20 * time.Second}
+			cfg := devnet.Config{ChainID: chainID, Accounts: DefaultDevAccounts, BlockTime: blockTime, VotingPeriod: voting, SignedBlocksWindow: window}
 			for i := range n {
 				cfg.Homes = append(cfg.Homes, filepath.Join(dir, fmt.Sprintf("node%d", i)))
 				ports := devnet.DefaultPorts(offset + 10*i)
@@ -86,6 +92,8 @@ func testnetInitCommand() *cobra.Command {
 	cmd.Flags().Int(flagPortOffset, 1000, "node i uses the standard ports plus offset+10*i (RPC 26657+offset+10i, ...)")
 	cmd.Flags().Bool(flagFreePorts, false, "pick unused ports instead of the offset scheme")
 	cmd.Flags().Duration(flagBlockTime, 1*time.Second, "target time between blocks")
+	cmd.Flags().Duration(flagVoting, 20*time.Second, "governance voting period")
+	cmd.Flags().Int64(flagSignedWin, devnet.DefaultSignedBlocksWindow, "x/slashing liveness window in blocks (missing more than half of it jails a validator)")
 	cmd.Flags().StringP(flags.FlagOutput, "o", "text", "output format (text|json)")
 	return cmd
 }

@@ -25,6 +25,10 @@ import (
 	"github.com/prova-network/prova/app"
 )
 
+// DefaultSignedBlocksWindow is the liveness window of local networks: a
+// stopped validator is noticed within a minute or so.
+const DefaultSignedBlocksWindow = 100
+
 // writeGentx signs the MsgCreateValidator of node with its operator key and
 // writes it to dir, where collection picks it up.
 func writeGentx(chainID, dir string, node Node, pubKey cryptotypes.PubKey, kr keyring.Keyring, txConfig client.TxConfig) error {
@@ -100,7 +104,10 @@ func buildGenesis(cfg Config, a *app.App, accounts []authtypes.GenesisAccount, b
 	// so, not after the mainnet-sized default window.
 	var slashGen slashingtypes.GenesisState
 	cdc.MustUnmarshalJSON(state[slashingtypes.ModuleName], &slashGen)
-	slashGen.Params.SignedBlocksWindow = 100
+	slashGen.Params.SignedBlocksWindow = DefaultSignedBlocksWindow
+	if cfg.SignedBlocksWindow > 0 {
+		slashGen.Params.SignedBlocksWindow = cfg.SignedBlocksWindow
+	}
 	slashGen.Params.DowntimeJailDuration = 60 * time.Second
 	state[slashingtypes.ModuleName] = cdc.MustMarshalJSON(&slashGen)
 

@@ -104,6 +104,10 @@ type Config struct {
 	BlockTime time.Duration
 	// VotingPeriod is the governance voting period.
 	VotingPeriod time.Duration
+	// SignedBlocksWindow is x/slashing's liveness window in blocks
+	// (DefaultSignedBlocksWindow when zero); a validator that misses more
+	// than half of it is jailed.
+	SignedBlocksWindow int64
 }
 
 // Key is a key created for the network.
