@@ -114,7 +114,7 @@ func (f *fixture) endBlock(t *testing.T) {
 // logKeys is a log's note key pair.
 type logKeys struct{ origin, signer, verifier string }
 
-func newLogKeys(t *testing.T, origin string) logKeys {
+func newLogKeys(t testing.TB, origin string) logKeys {
 	t.Helper()
 	s, v, err := tlog.GenerateKey(origin)
 	if err != nil {
@@ -180,7 +180,7 @@ func consistency(m int, d [][]byte) [][]byte {
 }
 
 // sign returns the signed checkpoint of the first n of d.
-func (lk logKeys) sign(t *testing.T, d [][]byte) []byte {
+func (lk logKeys) sign(t testing.TB, d [][]byte) []byte {
 	t.Helper()
 	note, err := tlog.Sign(tlog.Checkpoint{Origin: lk.origin, Size: uint64(len(d)), Hash: mth(d)}, lk.signer)
 	if err != nil {
