@@ -499,3 +499,19 @@ func TestAnchorer(t *testing.T) {
 }
 
 func b64(p []byte) string { return base64Std(p) }
+
+func TestMemberEntriesMatchCanonical(t *testing.T) {
+	_, priv := testKey("p1")
+	for _, n := range []int{1, 2, 7, 300} {
+		ms, err := batch(t, priv, testModel, 0, n).Members()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := memberEntries(ms)
+		for i, m := range ms {
+			if want := m.Canonical(); string(appendMember(nil, m, m.Root.Canonical())) != string(want) || string(got[i]) != string(want) {
+				t.Fatalf("batch of %d, member %d: fast encoding differs from Member.Canonical", n, i)
+			}
+		}
+	}
+}

@@ -144,8 +144,8 @@ func (s *Service) check(ctx context.Context, req *SubmitRequest, pubs []ed25519.
 			return nil, fmt.Errorf("%w: batch: %w", ErrInvalidReceipt, err)
 		}
 		out.entries = make([]*tessera.Entry, len(ms))
-		for i, m := range ms {
-			out.entries[i] = tessera.NewEntry(m.Canonical())
+		for i, data := range memberEntries(ms) {
+			out.entries[i] = tessera.NewEntry(data)
 		}
 	}
 	for _, e := range out.entries {
