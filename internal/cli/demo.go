@@ -141,6 +141,11 @@ func runDemo(cmd *cobra.Command, _ []string) (err error) {
 	if err != nil {
 		return err
 	}
+	steps, err = runDemoContent(ctx, net, progress)
+	report.Steps = append(report.Steps, steps...)
+	if err != nil {
+		return err
+	}
 
 	if output == "json" {
 		if err := json.NewEncoder(out).Encode(report); err != nil {
