@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -82,7 +83,7 @@ func DigestFile(path string) (FileDigests, error) {
 	}
 	head = head[:n]
 	s, b := sha256.New(), blake3.New()
-	size, err := io.Copy(io.MultiWriter(s, b), io.MultiReader(strings.NewReader(string(head)), f))
+	size, err := io.Copy(io.MultiWriter(s, b), io.MultiReader(bytes.NewReader(head), f))
 	if err != nil {
 		return FileDigests{}, err
 	}
