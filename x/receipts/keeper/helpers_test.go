@@ -202,4 +202,6 @@ func (f *fixture) anchor(operator string, lk logKeys, d [][]byte, from int, t *t
 	return err
 }
 
-func joinSize(id string, size uint64) collections.Pair[string, uint64] { return collections.Join(id, size) }
+func joinSize(id string, size uint64) collections.Pair[string, uint64] {
+	return collections.Join(id, size)
+}

@@ -81,4 +81,3 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 		return false, nil
 	})
 }
-
