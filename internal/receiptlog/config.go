@@ -51,9 +51,9 @@ const (
 	DefaultModelCacheTTL = 5 * time.Second
 	// DefaultTileCacheEntries bounds cached hash tiles (~16 KiB each).
 	DefaultTileCacheEntries = 4096
-	// DefaultBundleCacheEntries bounds cached entry bundles (up to 256
-	// entries each).
-	DefaultBundleCacheEntries = 256
+	// DefaultBundleCacheEntries bounds the entry bundles whose entry
+	// offsets are cached (~1 KiB each): 65,536 bundles cover 16M entries.
+	DefaultBundleCacheEntries = 1 << 16
 	// DefaultCheckpointHistory is how many recent checkpoints are kept in
 	// memory to serve proofs at an older tree size.
 	DefaultCheckpointHistory = 4096

@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 		models:  newModelCache(deps.ModelStatus, cfg.ModelCacheTTL),
 		keys:    keys,
 		tiles:   newTileCache(reader, cfg.TileCacheEntries),
-		bundles: newBundleCache(reader, cfg.BundleCacheEntries),
+		bundles: newBundleCache(reader, filepath.Join(cfg.Dir, logSubdir), cfg.BundleCacheEntries),
 		limiter: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst),
 	}
 	s.cps = newCheckpointWatcher(reader, verifierKey, cfg.CheckpointPoll, cfg.CheckpointHistory, logger)

@@ -515,3 +515,35 @@ func TestMemberEntriesMatchCanonical(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryReadsFromCachedOffsets(t *testing.T) {
+	h := newHarness(t, testConfig(t.TempDir()), nil)
+	pub, priv := testKey("p1")
+	b := batch(t, priv, testModel, 0, 300) // one full bundle and a partial one
+	if _, err := h.client.SubmitBatch(t.Context(), pub, b); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := b.Members()
+	size := uint64(300)
+	if _, err := h.svc.bundles.get(t.Context(), 0, size); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.bundles.get(t.Context(), 1, size); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		bn, j := uint64(i)/256, uint64(i)%256
+		p := uint8(0)
+		if bn == 1 {
+			p = 44
+		}
+		bi, ok := h.svc.bundles.c.get(tileKey{0, bn, p})
+		if !ok {
+			t.Fatalf("bundle %d offsets not cached", bn)
+		}
+		e, err := h.svc.bundles.readAt(bn, p, bi.off[j], bi.off[j+1]-2-bi.off[j])
+		if err != nil || string(e) != string(m.Canonical()) {
+			t.Fatalf("entry %d read at its offset: %v", i, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -158,30 +159,31 @@ func (tc *tileCache) consistency(ctx context.Context, size1, size2 uint64) ([][]
 	return tc.hashes(ctx, nodes, size2)
 }
 
-// bundleEntries is a parsed entry bundle.
-type bundleEntries struct {
-	entries [][]byte
+// bundleIndex is where each entry of an entry bundle starts and ends.
+// Caching these few bytes per bundle, rather than bundles themselves,
+// lets proofs of entries anywhere in a large log read just their entry.
+type bundleIndex struct {
+	off []uint32 // entry i is raw[off[i]:off[i+1]-2]
 }
 
 type bundleCache struct {
 	reader tessera.LogReader
-	c      boundedCache[tileKey, *bundleEntries]
+	dir    string // Tessera's directory, for reading single entries
+	c      boundedCache[tileKey, *bundleIndex]
 }
 
-func newBundleCache(r tessera.LogReader, max int) *bundleCache {
-	return &bundleCache{reader: r, c: boundedCache[tileKey, *bundleEntries]{max: max, m: make(map[tileKey]*bundleEntries)}}
+func newBundleCache(r tessera.LogReader, dir string, max int) *bundleCache {
+	return &bundleCache{reader: r, dir: dir, c: boundedCache[tileKey, *bundleIndex]{max: max, m: make(map[tileKey]*bundleIndex)}}
 }
 
-// get returns the entries of bundle b in a log of the given size.
+// get reads and parses the whole of bundle b in a log of the given size.
 func (bc *bundleCache) get(ctx context.Context, b, size uint64) ([][]byte, error) {
 	p := layout.PartialTileSize(0, b, size)
-	k := tileKey{0, b, p}
-	if e, ok := bc.c.get(k); ok {
-		return e.entries, nil
-	}
 	raw, err := bc.reader.ReadEntryBundle(ctx, b, p)
 	full := false
 	if errors.Is(err, os.ErrNotExist) && p > 0 {
+		// A partial bundle may have been collected once the full one
+		// exists; its first p entries are the same.
 		raw, err = bc.reader.ReadEntryBundle(ctx, b, 0)
 		full = true
 	}
@@ -202,15 +204,51 @@ func (bc *bundleCache) get(ctx context.Context, b, size uint64) ([][]byte, error
 	if len(eb.Entries) != want {
 		return nil, fmt.Errorf("entry bundle %d has %d entries, want %d", b, len(eb.Entries), want)
 	}
-	bc.c.put(k, &bundleEntries{entries: eb.Entries})
+	off := make([]uint32, want+1)
+	pos := 0
+	for i, e := range eb.Entries {
+		pos += 2
+		off[i] = uint32(pos)
+		pos += len(e)
+	}
+	off[want] = uint32(pos + 2) // where a next entry's data would start
+	bc.c.put(tileKey{0, b, p}, &bundleIndex{off: off})
 	return eb.Entries, nil
 }
 
 // entry returns the stored bytes of entry index in a log of the given size.
 func (bc *bundleCache) entry(ctx context.Context, index, size uint64) ([]byte, error) {
-	es, err := bc.get(ctx, index/layout.EntryBundleWidth, size)
+	b, i := index/layout.EntryBundleWidth, index%layout.EntryBundleWidth
+	p := layout.PartialTileSize(0, b, size)
+	if bi, ok := bc.c.get(tileKey{0, b, p}); ok {
+		if e, err := bc.readAt(b, p, bi.off[i], bi.off[i+1]-2-bi.off[i]); err == nil {
+			return e, nil
+		}
+	}
+	es, err := bc.get(ctx, b, size)
 	if err != nil {
 		return nil, err
 	}
-	return es[index%layout.EntryBundleWidth], nil
+	return es[i], nil
+}
+
+// readAt reads n bytes at off of bundle b (partial width p, or the full
+// bundle that replaced it), checking the entry's length prefix.
+func (bc *bundleCache) readAt(b uint64, p uint8, off, n uint32) ([]byte, error) {
+	f, err := os.Open(filepath.Join(bc.dir, layout.EntriesPath(b, p)))
+	if errors.Is(err, os.ErrNotExist) && p > 0 {
+		f, err = os.Open(filepath.Join(bc.dir, layout.EntriesPath(b, 0)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, n+2)
+	if _, err := f.ReadAt(buf, int64(off)-2); err != nil {
+		return nil, err
+	}
+	if uint32(buf[0])<<8|uint32(buf[1]) != n {
+		return nil, fmt.Errorf("entry bundle %d: length prefix mismatch", b)
+	}
+	return buf[2:], nil
 }
