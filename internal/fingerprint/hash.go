@@ -66,9 +66,8 @@ func (p *progress) add(n int64) {
 // every worker busy to the end instead of leaving one worker with the last
 // shard. SHA-256 cannot be split: each span is one piece.
 const (
-	pieceLog            = 14                      // 2^14 chunks
-	pieceSize     int64 = b3ChunkSize << pieceLog // 16 MiB
-	prefetchAhead       = 6                       // pieces of read-ahead beyond those being hashed
+	pieceLog        = 14                      // 2^14 chunks
+	pieceSize int64 = b3ChunkSize << pieceLog // 16 MiB
 )
 
 // piece is bytes [start, end) of spans[span], offsets in the file.
@@ -111,10 +110,13 @@ type spanState struct {
 // Each worker reads its piece through its own buffer of o.BufferSize bytes
 // and hashes it on the same goroutine, straight from that buffer while it
 // is still in the core's cache; memory does not grow with file size.
-// Reading and hashing overlap through read-ahead: a prefetch goroutine asks
-// the kernel (posix_fadvise WILLNEED) for the next few pieces in the order
-// the workers will take them, so on a cold page cache the disk is busy
-// while the CPUs hash.
+// On a cold page cache, reading and hashing overlap through the kernel's
+// read-ahead: each piece is read front to back with POSIX_FADV_SEQUENTIAL
+// (twice the default read-ahead window), so the disk fetches the next
+// megabytes of a piece while its worker hashes the current ones, and the
+// workers' pieces are adjacent, so the disk sees a few sequential streams.
+// (An explicit prefetcher issuing POSIX_FADV_WILLNEED for the next pieces
+// was tried and was slower: 0.48 s against 0.28 s for a cold 1 GiB file.)
 func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) ([]Digest, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -151,7 +153,6 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 
 	workers := min(o.Workers, len(pcs))
 	jobs := make(chan int)
-	finished := make(chan struct{}, len(pcs)) // one token per hashed piece, for the prefetcher
 	go func() {
 		defer close(jobs)
 		for _, i := range order {
@@ -163,7 +164,6 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 		}
 	}()
 	var wg sync.WaitGroup
-	wg.Go(func() { prefetch(ctx, files, spans, pcs, order, workers, finished) })
 
 	digests := make([]Digest, len(spans))
 	for range workers {
@@ -176,7 +176,6 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 					cancel(err)
 					return
 				}
-				finished <- struct{}{}
 				switch {
 				case o.Algorithm == SHA256:
 					digests[p.span] = Digest{Algorithm: SHA256, Sum: [DigestSize]byte(w.sha.Sum(nil))}
