@@ -88,10 +88,10 @@ func TestValidateBasic(t *testing.T) {
 
 func TestParseOrigin(t *testing.T) {
 	for in, want := range map[string]string{
-		"ai-generated":            types.TrainedAlgorithmicMedia,
-		"AI-Assisted":             types.CompositeWithTrainedAlgorithmicMedia,
-		"human-made":              types.DigitalArt,
-		"digitalCapture":          "digitalCapture",
+		"ai-generated":             types.TrainedAlgorithmicMedia,
+		"AI-Assisted":              types.CompositeWithTrainedAlgorithmicMedia,
+		"human-made":               types.DigitalArt,
+		"digitalCapture":           "digitalCapture",
 		types.IPTCPrefix + "print": "print",
 	} {
 		got, err := types.ParseOrigin(in)
