@@ -210,8 +210,9 @@ func (n *evalNet) tallyFromChain(id uint64, committers []int) evaltypes.Tally {
 //     task 2 validator2 commits and never reveals (slashed by the no-reveal
 //     fraction). Validator0 evaluates with a long-running `provad evaluator
 //     run`, validator1 with `evaluator run --once`, the others with the CLI.
-//  2. a governance proposal flags the model; all validators vote; `provad
-//     verify` shows the flag and its reason.
+//  2. a governance proposal flags the model and raises x/eval's deviation
+//     slash; all validators vote; `provad verify` shows the flag and its
+//     reason, and the new parameter is in force.
 //  3. a second node with a copy of validator1's key double-signs; validator1
 //     is slashed and tombstoned through x/evidence.
 //  4. validator3 stops; x/slashing jails it for downtime.
@@ -358,7 +359,11 @@ RUN_TAG = "from-config"
 	reason := "memorised its evaluation set"
 	prop, _ := json.Marshal(map[string]any{
 		"messages": []any{map[string]any{"@type": "/prova.registry.v1.MsgSetModelStatus", "authority": gov,
-			"model_id": modelID, "status": "MODEL_STATUS_FLAGGED", "reason": reason}},
+			"model_id": modelID, "status": "MODEL_STATUS_FLAGGED", "reason": reason},
+			// The same proposal raises the deviation slash (x/eval MsgUpdateParams).
+			map[string]any{"@type": "/prova.eval.v1.MsgUpdateParams", "authority": gov, "params": map[string]any{
+				"slash_fraction_deviation": "0.02", "slash_fraction_no_reveal": "0.005", "reputation_window": "10",
+				"max_window_blocks": "86400", "min_pool": map[string]any{"denom": "uprova", "amount": "1000000"}}}},
 		"deposit": "10000000uprova", "title": "Flag model", "summary": "flag " + modelID,
 	})
 	propFile := filepath.Join(t.TempDir(), "proposal.json")
@@ -387,6 +392,9 @@ RUN_TAG = "from-config"
 	}
 	r = mustSucceed(t, provad(t, "verify", model, "--trust-genesis", "--home", n.nodes[0].Home))
 	mustContain(t, "verify output", r.Stdout, "FLAGGED", reason, "accuracy 8000 / 10000")
+	if got := n.decParam("/prova/eval/v1/params", "slash_fraction_deviation"); !got.Equal(sdkmath.LegacyNewDecWithPrec(2, 2)) {
+		t.Fatalf("eval deviation slash after the proposal: %s, want 0.02", got)
+	}
 
 	// ---- 3. Double signing with a copy of validator1's key ----
 	v1Before := n.validator(1).Tokens

@@ -113,22 +113,5 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{RpcMethod: "Params", Use: "params", Short: "Show the eval parameters"},
 			},
 		},
-		// create-task, commit and reveal have hand-written commands (the
-		// salt is kept locally); update-params becomes a gov proposal.
-		Tx: &autocliv1.ServiceCommandDescriptor{
-			Service:              "prova.eval.v1.Msg",
-			EnhanceCustomCommand: true,
-			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{RpcMethod: "CreateEvalTask", Skip: true},
-				{RpcMethod: "CommitScore", Skip: true},
-				{RpcMethod: "RevealScore", Skip: true},
-				{
-					RpcMethod: "UpdateParams", Use: "update-params-proposal PARAMS_JSON", GovProposal: true,
-					Short:          "Submit a governance proposal replacing the eval parameters (give all of them)",
-					Example:        `  provad tx eval update-params-proposal '{"slash_fraction_deviation":"0.02","slash_fraction_no_reveal":"0.005","reputation_window":"10","max_window_blocks":"86400","min_pool":{"denom":"uprova","amount":"1000000"}}' --deposit 10000000uprova --from alice`,
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
-				},
-			},
-		},
 	}
 }

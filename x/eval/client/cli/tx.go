@@ -18,6 +18,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	govcli "github.com/cosmos/cosmos-sdk/x/gov/client/cli"
 
 	"github.com/prova-network/prova/x/eval/types"
 )
@@ -37,7 +39,7 @@ const (
 // GetTxCmd returns `provad tx eval`.
 func GetTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: types.ModuleName, Short: "Create evaluation tasks and score them (commit, then reveal)", RunE: client.ValidateCmd}
-	cmd.AddCommand(createTaskCmd(), commitCmd(), revealCmd())
+	cmd.AddCommand(createTaskCmd(), commitCmd(), revealCmd(), updateParamsProposalCmd())
 	return cmd
 }
 
@@ -245,5 +247,44 @@ func revealCmd() *cobra.Command {
 		},
 	}
 	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
+// updateParamsProposalCmd submits a gov proposal carrying MsgUpdateParams.
+// The parameters are read with the chain's JSON codec, so decimals are
+// written as decimals ("0.01").
+func updateParamsProposalCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "update-params-proposal PARAMS_JSON",
+		Short: "Submit a governance proposal replacing the eval parameters (give all of them)",
+		Example: `  provad tx eval update-params-proposal '{"slash_fraction_deviation":"0.02","slash_fraction_no_reveal":"0.005",
+    "reputation_window":"10","max_window_blocks":"86400","min_pool":{"denom":"uprova","amount":"1000000"}}' \
+    --deposit 10000000uprova --title "Stricter evaluators" --summary "..." --from alice`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clientCtx, err := client.GetClientTxContext(cmd)
+			if err != nil {
+				return err
+			}
+			var p types.Params
+			if err := clientCtx.Codec.UnmarshalJSON([]byte(args[0]), &p); err != nil {
+				return fmt.Errorf("params JSON: %w", err)
+			}
+			m := &types.MsgUpdateParams{Authority: authtypes.NewModuleAddress("gov").String(), Params: p}
+			if err := m.ValidateBasic(); err != nil {
+				return err
+			}
+			prop, err := govcli.ReadGovPropFlags(clientCtx, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if err := prop.SetMsgs([]sdk.Msg{m}); err != nil {
+				return err
+			}
+			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), prop)
+		},
+	}
+	flags.AddTxFlagsToCmd(cmd)
+	govcli.AddGovPropFlagsToCmd(cmd)
 	return cmd
 }
