@@ -261,7 +261,7 @@ func New(
 		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName), authority)
 
 	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
-		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper)
+		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper, authority)
 
 	app.ReceiptsKeeper = receiptskeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[receiptstypes.StoreKey]), app.BankKeeper,

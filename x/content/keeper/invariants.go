@@ -13,10 +13,6 @@ import (
 // that digest or seq; and every seq is below the next one. Module tests run
 // it after every block.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
 	next, err := k.NextSeq.Peek(ctx)
 	if err != nil {
 		return err
@@ -27,7 +23,7 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 		if id != c.Id {
 			return true, fmt.Errorf("content stored under %s has id %s", id, c.Id)
 		}
-		if err := c.Validate(params); err != nil {
+		if err := c.Validate(); err != nil {
 			return true, fmt.Errorf("content %s: %w", id, err)
 		}
 		if c.Seq == 0 || c.Seq >= next {

@@ -25,8 +25,9 @@ type ModelKeeper interface {
 
 // Keeper owns the content store.
 type Keeper struct {
-	cdc    codec.BinaryCodec
-	models ModelKeeper
+	cdc       codec.BinaryCodec
+	models    ModelKeeper
+	authority string
 
 	Schema   collections.Schema
 	Params   collections.Item[types.Params]
@@ -38,17 +39,19 @@ type Keeper struct {
 	NextSeq collections.Sequence
 }
 
-// NewKeeper returns the keeper.
-func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeeper) Keeper {
+// NewKeeper returns the keeper; authority is the address allowed to change
+// parameters (the gov module account).
+func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeeper, authority string) Keeper {
 	sb := collections.NewSchemaBuilder(ss)
 	k := Keeper{
-		cdc:      cdc,
-		models:   models,
-		Params:   collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		Contents: collections.NewMap(sb, types.ContentsPrefix, "contents", collections.StringKey, codec.CollValue[types.Content](cdc)),
-		ByBlake3: collections.NewMap(sb, types.ByBlake3Prefix, "by_blake3", collections.StringKey, collections.StringValue),
-		BySeq:    collections.NewMap(sb, types.BySeqPrefix, "by_seq", collections.Uint64Key, collections.StringValue),
-		NextSeq:  collections.NewSequence(sb, types.NextSeqKey, "next_seq"),
+		cdc:       cdc,
+		models:    models,
+		authority: authority,
+		Params:    collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Contents:  collections.NewMap(sb, types.ContentsPrefix, "contents", collections.StringKey, codec.CollValue[types.Content](cdc)),
+		ByBlake3:  collections.NewMap(sb, types.ByBlake3Prefix, "by_blake3", collections.StringKey, collections.StringValue),
+		BySeq:     collections.NewMap(sb, types.BySeqPrefix, "by_seq", collections.Uint64Key, collections.StringValue),
+		NextSeq:   collections.NewSequence(sb, types.NextSeqKey, "next_seq"),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -57,6 +60,9 @@ func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeepe
 	k.Schema = schema
 	return k
 }
+
+// Authority returns the address allowed to update parameters.
+func (k Keeper) Authority() string { return k.authority }
 
 // GetContent returns the record registered under id ("sha256:<hex>").
 func (k Keeper) GetContent(ctx context.Context, id string) (types.Content, error) {

@@ -17,6 +17,7 @@ import (
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	_ "github.com/prova-network/prova/app" // bech32 prefixes
 	"github.com/prova-network/prova/internal/phash"
@@ -47,6 +48,7 @@ type fixture struct {
 }
 
 var (
+	gov          = authtypes.NewModuleAddress("gov").String()
 	goodModel    = fmt.Sprintf("blake3:%064x", 1)
 	flaggedModel = fmt.Sprintf("blake3:%064x", 2)
 	missingModel = fmt.Sprintf("blake3:%064x", 3)
@@ -61,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 		goodModel:    {Info: regtypes.ModelInfo{Id: goodModel}},
 		flaggedModel: {Info: regtypes.ModelInfo{Id: flaggedModel}, Status: regtypes.ModelStatus_MODEL_STATUS_FLAGGED, StatusReason: "unsafe", StatusHeight: 7},
 	}
-	k := keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), models)
+	k := keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), models, gov)
 	if err := k.InitGenesis(ctx, types.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
@@ -288,4 +290,42 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if err := badSeq.Validate(); err == nil {
 		t.Fatal("genesis with seq >= next_seq validated")
 	}
+}
+
+func TestUpdateParams(t *testing.T) {
+	f := newFixture(t)
+	first := aiImage(1, 1)
+	first.SoftBindings = append(first.SoftBindings, types.SoftBinding{Algorithm: "io.iscc.v0", Value: "KACT4EBWK27737D1"})
+	f.mustRegister(first) // two soft bindings
+	p := types.DefaultParams()
+	p.MaxSoftBindings = 1
+	if _, err := f.msgs.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: creator(1), Params: p}); !types.ErrInvalidAuthority.Is(err) {
+		t.Fatalf("non-gov update: %v", err)
+	}
+	bad := p
+	bad.MaxSoftBindings = types.CapSoftBindings + 1
+	if _, err := f.msgs.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: gov, Params: bad}); !types.ErrInvalidParams.Is(err) {
+		t.Fatalf("over-cap update: %v", err)
+	}
+	if got, _ := f.k.Params.Get(f.ctx); got.MaxSoftBindings != types.DefaultMaxSoftBindings {
+		t.Fatalf("refused updates changed params: %+v", got)
+	}
+	if _, err := f.msgs.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: gov, Params: p}); err != nil {
+		t.Fatal(err)
+	}
+	f.nextBlock()
+	two := aiImage(2, 2)
+	two.SoftBindings = append(two.SoftBindings, types.SoftBinding{Algorithm: "io.iscc.v0", Value: "KACT4EBWK27737D2"})
+	if _, err := f.register(two); !types.ErrInvalidSoftBinding.Is(err) {
+		t.Fatalf("two soft bindings under a limit of 1: %v", err)
+	}
+	// Records registered under the old limits still validate and export.
+	gs, err := f.k.ExportGenesis(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gs.Validate(); err != nil {
+		t.Fatalf("export after lowering a limit: %v", err)
+	}
+	f.nextBlock()
 }

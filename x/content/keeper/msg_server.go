@@ -25,6 +25,7 @@ const (
 	AttrModel              = "model_id"
 	AttrSeq                = "seq"
 	AttrPerceptualHash     = "phash"
+	EventParamsUpdated     = "prova.content.params_updated"
 )
 
 type msgServer struct{ Keeper }
@@ -128,4 +129,24 @@ func describe(c types.Content) string {
 		s += ", model " + c.Info.ModelId
 	}
 	return s
+}
+
+// UpdateParams replaces the parameters; the authority is checked first.
+// Records already stored keep their validity: limits apply to new
+// registrations only, so the invariants check records against the caps.
+func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if msg.Authority != s.authority {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, msg.Authority)
+	}
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	if err := s.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventParamsUpdated,
+		sdk.NewAttribute("max_soft_bindings", strconv.FormatUint(uint64(msg.Params.MaxSoftBindings), 10)),
+		sdk.NewAttribute("max_media_type_len", strconv.FormatUint(uint64(msg.Params.MaxMediaTypeLen), 10)),
+		sdk.NewAttribute("max_attestation_len", strconv.FormatUint(uint64(msg.Params.MaxAttestationLen), 10))))
+	return &types.MsgUpdateParamsResponse{}, nil
 }

@@ -11,10 +11,11 @@ import (
 // RegisterLegacyAminoCodec registers the amino names of the messages.
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterContent{}, "prova/content/MsgRegisterContent")
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "prova/content/MsgUpdateParams")
 }
 
 // RegisterInterfaces registers the messages.
 func RegisterInterfaces(r codectypes.InterfaceRegistry) {
-	r.RegisterImplementations((*sdk.Msg)(nil), &MsgRegisterContent{})
+	r.RegisterImplementations((*sdk.Msg)(nil), &MsgRegisterContent{}, &MsgUpdateParams{})
 	msgservice.RegisterMsgServiceDesc(r, &_Msg_serviceDesc)
 }

@@ -17,4 +17,6 @@ var (
 	ErrNotFound            = errorsmod.Register(ModuleName, 12, "content not registered")
 	ErrInvalidModelID      = errorsmod.Register(ModuleName, 13, "invalid model ID")
 	ErrInvalidManifestHash = errorsmod.Register(ModuleName, 14, "invalid C2PA manifest digest")
+	ErrInvalidAuthority    = errorsmod.Register(ModuleName, 15, "invalid authority")
+	ErrInvalidParams       = errorsmod.Register(ModuleName, 16, "invalid parameters")
 )

@@ -20,7 +20,7 @@ func (gs GenesisState) Validate() error {
 	blake := make(map[string]bool, len(gs.Contents))
 	seqs := make(map[uint64]bool, len(gs.Contents))
 	for i, c := range gs.Contents {
-		if err := c.Validate(gs.Params); err != nil {
+		if err := c.Validate(); err != nil {
 			return fmt.Errorf("content %d: %w", i, err)
 		}
 		switch {
@@ -38,10 +38,11 @@ func (gs GenesisState) Validate() error {
 	return nil
 }
 
-// Validate checks a stored record: its info, that its ID is derived from
-// its SHA-256 digest, and its creator address.
-func (c Content) Validate(p Params) error {
-	if err := c.Info.Validate(p); err != nil {
+// Validate checks a stored record: its info (against the caps, not the
+// current parameters, which may have been lowered since it was registered),
+// that its ID is derived from its SHA-256 digest, and its creator address.
+func (c Content) Validate() error {
+	if err := c.Info.Validate(capParams()); err != nil {
 		return err
 	}
 	if c.Id != IDFromSHA256(c.Info.Sha256) {

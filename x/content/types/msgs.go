@@ -37,6 +37,17 @@ func (m *MsgRegisterContent) ValidateBasic() error {
 	return m.Info.Validate(capParams())
 }
 
+// ValidateBasic checks the authority's address and the parameters.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validAddr("authority", m.Authority); err != nil {
+		return err
+	}
+	if err := m.Params.Validate(); err != nil {
+		return errorsmod.Wrap(ErrInvalidParams, err.Error())
+	}
+	return nil
+}
+
 // ID returns the content ID the info will be registered under.
 func (c ContentInfo) ID() string { return IDFromSHA256(c.Sha256) }
 

@@ -157,6 +157,20 @@ func FuzzValidateBasic(f *testing.F) {
 	})
 }
 
+// FuzzUpdateParamsValidateBasic: never panics; what passes is within the caps.
+func FuzzUpdateParamsValidateBasic(f *testing.F) {
+	f.Add(sdk.AccAddress("gov-module-000000000").String(), uint32(4), uint32(127), uint32(1024))
+	f.Fuzz(func(t *testing.T, authority string, bindings, media, attest uint32) {
+		m := &types.MsgUpdateParams{Authority: authority, Params: types.Params{MaxSoftBindings: bindings, MaxMediaTypeLen: media, MaxAttestationLen: attest}}
+		if m.ValidateBasic() != nil {
+			return
+		}
+		if bindings == 0 || bindings > types.CapSoftBindings || media > types.CapMediaTypeLen || attest > types.CapAttestationLen {
+			t.Fatalf("accepted %+v", m.Params)
+		}
+	})
+}
+
 // FuzzParseOrigin: any text either maps to an accepted term or errors.
 func FuzzParseOrigin(f *testing.F) {
 	for _, s := range []string{"ai-generated", "human-made", "digitalCapture", types.IPTCPrefix + "print", "x"} {

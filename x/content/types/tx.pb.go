@@ -135,39 +135,135 @@ func (m *MsgRegisterContentResponse) GetSeq() uint64 {
 	return 0
 }
 
+type MsgUpdateParams struct {
+	Authority string `protobuf:"bytes,1,opt,name=authority,proto3" json:"authority,omitempty"`
+	Params    Params `protobuf:"bytes,2,opt,name=params,proto3" json:"params"`
+}
+
+func (m *MsgUpdateParams) Reset()         { *m = MsgUpdateParams{} }
+func (m *MsgUpdateParams) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateParams) ProtoMessage()    {}
+func (*MsgUpdateParams) Descriptor() ([]byte, []int) {
+	return fileDescriptor_2af15e42fa2cabf7, []int{2}
+}
+func (m *MsgUpdateParams) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateParams) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateParams.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateParams) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateParams.Merge(m, src)
+}
+func (m *MsgUpdateParams) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateParams) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateParams.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateParams proto.InternalMessageInfo
+
+func (m *MsgUpdateParams) GetAuthority() string {
+	if m != nil {
+		return m.Authority
+	}
+	return ""
+}
+
+func (m *MsgUpdateParams) GetParams() Params {
+	if m != nil {
+		return m.Params
+	}
+	return Params{}
+}
+
+type MsgUpdateParamsResponse struct {
+}
+
+func (m *MsgUpdateParamsResponse) Reset()         { *m = MsgUpdateParamsResponse{} }
+func (m *MsgUpdateParamsResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateParamsResponse) ProtoMessage()    {}
+func (*MsgUpdateParamsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_2af15e42fa2cabf7, []int{3}
+}
+func (m *MsgUpdateParamsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateParamsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateParamsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateParamsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateParamsResponse.Merge(m, src)
+}
+func (m *MsgUpdateParamsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateParamsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateParamsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateParamsResponse proto.InternalMessageInfo
+
 func init() {
 	proto.RegisterType((*MsgRegisterContent)(nil), "prova.content.v1.MsgRegisterContent")
 	proto.RegisterType((*MsgRegisterContentResponse)(nil), "prova.content.v1.MsgRegisterContentResponse")
+	proto.RegisterType((*MsgUpdateParams)(nil), "prova.content.v1.MsgUpdateParams")
+	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "prova.content.v1.MsgUpdateParamsResponse")
 }
 
 func init() { proto.RegisterFile("prova/content/v1/tx.proto", fileDescriptor_2af15e42fa2cabf7) }
 
 var fileDescriptor_2af15e42fa2cabf7 = []byte{
-	// 377 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x92, 0x2c, 0x28, 0xca, 0x2f,
-	0x4b, 0xd4, 0x4f, 0xce, 0xcf, 0x2b, 0x49, 0xcd, 0x2b, 0xd1, 0x2f, 0x33, 0xd4, 0x2f, 0xa9, 0xd0,
-	0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x00, 0x4b, 0xe9, 0x41, 0xa5, 0xf4, 0xca, 0x0c, 0xa5,
-	0x04, 0x13, 0x73, 0x33, 0xf3, 0xf2, 0xf5, 0xc1, 0x24, 0x44, 0x91, 0x94, 0x78, 0x72, 0x7e, 0x71,
-	0x6e, 0x7e, 0xb1, 0x7e, 0x6e, 0x71, 0x3a, 0x48, 0x73, 0x6e, 0x71, 0x3a, 0x54, 0x42, 0x12, 0x22,
-	0x11, 0x0f, 0xe6, 0xe9, 0x43, 0x38, 0x50, 0x29, 0x91, 0xf4, 0xfc, 0xf4, 0x7c, 0x88, 0x38, 0x88,
-	0x05, 0x15, 0x95, 0xc3, 0x70, 0x09, 0xcc, 0x66, 0xb0, 0xbc, 0xd2, 0x4e, 0x46, 0x2e, 0x21, 0xdf,
-	0xe2, 0xf4, 0xa0, 0xd4, 0xf4, 0xcc, 0xe2, 0x92, 0xd4, 0x22, 0x67, 0x88, 0xa4, 0x90, 0x11, 0x17,
-	0x7b, 0x72, 0x51, 0x6a, 0x62, 0x49, 0x7e, 0x91, 0x04, 0xa3, 0x02, 0xa3, 0x06, 0xa7, 0x93, 0xc4,
-	0xa5, 0x2d, 0xba, 0x22, 0x50, 0xfb, 0x1c, 0x53, 0x52, 0x8a, 0x52, 0x8b, 0x8b, 0x83, 0x4b, 0x8a,
-	0x32, 0xf3, 0xd2, 0x83, 0x60, 0x0a, 0x85, 0x6c, 0xb8, 0x58, 0x32, 0xf3, 0xd2, 0xf2, 0x25, 0x98,
-	0x14, 0x18, 0x35, 0xb8, 0x8d, 0x64, 0xf5, 0xd0, 0x3d, 0xaa, 0x07, 0x35, 0xdc, 0x33, 0x2f, 0x2d,
-	0xdf, 0x89, 0xf3, 0xc4, 0x3d, 0x79, 0x86, 0x15, 0xcf, 0x37, 0x68, 0x31, 0x06, 0x81, 0x75, 0x59,
-	0x19, 0x36, 0x3d, 0xdf, 0xa0, 0x05, 0x33, 0xab, 0xeb, 0xf9, 0x06, 0x2d, 0x05, 0x54, 0x97, 0x63,
-	0x3a, 0x52, 0xc9, 0x8e, 0x4b, 0x0a, 0x53, 0x34, 0x28, 0xb5, 0xb8, 0x20, 0x3f, 0xaf, 0x38, 0x55,
-	0x88, 0x8f, 0x8b, 0x29, 0x33, 0x05, 0xe2, 0xfa, 0x20, 0xa6, 0xcc, 0x14, 0x21, 0x01, 0x2e, 0xe6,
-	0xe2, 0xd4, 0x42, 0xb0, 0xeb, 0x58, 0x82, 0x40, 0x4c, 0xa3, 0x62, 0x2e, 0x66, 0xdf, 0xe2, 0x74,
-	0xa1, 0x54, 0x2e, 0x7e, 0x74, 0xef, 0xab, 0x60, 0x3a, 0x1e, 0xd3, 0x26, 0x29, 0x1d, 0x62, 0x54,
-	0xc1, 0xdc, 0x23, 0xc5, 0xda, 0x00, 0xf2, 0xad, 0x93, 0xc7, 0x89, 0x47, 0x72, 0x8c, 0x17, 0x1e,
-	0xc9, 0x31, 0x3e, 0x78, 0x24, 0xc7, 0x38, 0xe1, 0xb1, 0x1c, 0xc3, 0x85, 0xc7, 0x72, 0x0c, 0x37,
-	0x1e, 0xcb, 0x31, 0x44, 0xe9, 0xa5, 0x67, 0x96, 0x64, 0x94, 0x26, 0xe9, 0x25, 0xe7, 0xe7, 0xea,
-	0x83, 0x0d, 0xd6, 0xcd, 0x4b, 0x2d, 0x29, 0xcf, 0x2f, 0xca, 0x86, 0xf0, 0xf4, 0x2b, 0xe0, 0x61,
-	0x51, 0x52, 0x59, 0x90, 0x5a, 0x9c, 0xc4, 0x06, 0x8e, 0x41, 0x63, 0x40, 0x00, 0x00, 0x00, 0xff,
-	0xff, 0xa2, 0xf6, 0x13, 0x2b, 0x6d, 0x02, 0x00, 0x00,
+	// 472 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x8c, 0x52, 0x41, 0x6b, 0x13, 0x41,
+	0x14, 0xce, 0xa4, 0xb5, 0x92, 0x51, 0x6c, 0x1d, 0x0a, 0x4d, 0x16, 0xba, 0xc6, 0xe0, 0xa1, 0x06,
+	0xbb, 0x6b, 0x22, 0x78, 0xa8, 0x22, 0x18, 0x2f, 0x7a, 0x08, 0xc8, 0x8a, 0x17, 0x11, 0x64, 0xbb,
+	0x3b, 0x9d, 0x0e, 0xb2, 0xf3, 0xd6, 0x99, 0x69, 0x6c, 0x6f, 0xe2, 0xd1, 0x93, 0x3f, 0xc3, 0x63,
+	0x0e, 0x1e, 0xf4, 0x1f, 0xf4, 0x58, 0x3d, 0x79, 0x12, 0x49, 0x0e, 0xf9, 0x1b, 0xb2, 0x33, 0xb3,
+	0x6d, 0x9a, 0x15, 0xea, 0x25, 0xcc, 0x7b, 0xdf, 0xf7, 0xbe, 0xf7, 0x7d, 0x2f, 0x8b, 0x5b, 0xb9,
+	0x84, 0x51, 0x1c, 0x26, 0x20, 0x34, 0x15, 0x3a, 0x1c, 0xf5, 0x42, 0x7d, 0x18, 0xe4, 0x12, 0x34,
+	0x90, 0x35, 0x03, 0x05, 0x0e, 0x0a, 0x46, 0x3d, 0xef, 0x7a, 0x9c, 0x71, 0x01, 0xa1, 0xf9, 0xb5,
+	0x24, 0x6f, 0x23, 0x01, 0x95, 0x81, 0x0a, 0x33, 0xc5, 0x8a, 0xe1, 0x4c, 0x31, 0x07, 0xb4, 0x2c,
+	0xf0, 0xc6, 0x54, 0xa1, 0x2d, 0x1c, 0xb4, 0xce, 0x80, 0x81, 0xed, 0x17, 0x2f, 0xd7, 0xf5, 0x2b,
+	0x4e, 0xca, 0xcd, 0x06, 0xef, 0x7c, 0x47, 0x98, 0x0c, 0x15, 0x8b, 0x28, 0xe3, 0x4a, 0x53, 0xf9,
+	0xc4, 0x82, 0xa4, 0x8f, 0x2f, 0x27, 0x92, 0xc6, 0x1a, 0x64, 0x13, 0xb5, 0xd1, 0x56, 0x63, 0xd0,
+	0xfc, 0xf9, 0x75, 0x7b, 0xdd, 0xed, 0x7b, 0x9c, 0xa6, 0x92, 0x2a, 0xf5, 0x42, 0x4b, 0x2e, 0x58,
+	0x54, 0x12, 0xc9, 0x43, 0xbc, 0xcc, 0xc5, 0x1e, 0x34, 0xeb, 0x6d, 0xb4, 0x75, 0xa5, 0xbf, 0x19,
+	0x2c, 0x06, 0x0d, 0x9c, 0xf8, 0x33, 0xb1, 0x07, 0x83, 0xc6, 0xf1, 0xef, 0x1b, 0xb5, 0x2f, 0xb3,
+	0x71, 0x17, 0x45, 0x66, 0x6a, 0xa7, 0xf7, 0x71, 0x36, 0xee, 0x96, 0x5a, 0x9f, 0x66, 0xe3, 0x6e,
+	0xfb, 0xbc, 0xf3, 0xaa, 0xc9, 0xce, 0x23, 0xec, 0x55, 0xbb, 0x11, 0x55, 0x39, 0x08, 0x45, 0xc9,
+	0x35, 0x5c, 0xe7, 0xa9, 0x75, 0x1f, 0xd5, 0x79, 0x4a, 0xd6, 0xf0, 0x92, 0xa2, 0xef, 0x8c, 0xbb,
+	0xe5, 0xa8, 0x78, 0x76, 0xbe, 0x21, 0xbc, 0x3a, 0x54, 0xec, 0x65, 0x9e, 0xc6, 0x9a, 0x3e, 0x8f,
+	0x65, 0x9c, 0x29, 0x72, 0x1f, 0x37, 0xe2, 0x03, 0xbd, 0x0f, 0x92, 0xeb, 0xa3, 0x0b, 0xa3, 0x9f,
+	0x51, 0xc9, 0x03, 0xbc, 0x92, 0x1b, 0x05, 0x17, 0xbf, 0x59, 0x8d, 0x6f, 0x37, 0xcc, 0x27, 0x77,
+	0x23, 0x3b, 0x77, 0x8b, 0xec, 0x67, 0x62, 0x45, 0xfa, 0xcd, 0x4a, 0xfa, 0x79, 0x9b, 0x9d, 0x16,
+	0xde, 0x58, 0x68, 0x95, 0xb9, 0xfb, 0x3f, 0x10, 0x5e, 0x1a, 0x2a, 0x46, 0x28, 0x5e, 0x5d, 0xfc,
+	0x57, 0x6f, 0x55, 0x4d, 0x55, 0x0f, 0xe8, 0xdd, 0xf9, 0x1f, 0xd6, 0xe9, 0x99, 0x5f, 0xe3, 0xab,
+	0xe7, 0x0e, 0x78, 0xf3, 0x9f, 0xd3, 0xf3, 0x14, 0xef, 0xf6, 0x85, 0x94, 0x52, 0xdd, 0xbb, 0xf4,
+	0xa1, 0x38, 0xd4, 0xe0, 0xe9, 0xf1, 0xc4, 0x47, 0x27, 0x13, 0x1f, 0xfd, 0x99, 0xf8, 0xe8, 0xf3,
+	0xd4, 0xaf, 0x9d, 0x4c, 0xfd, 0xda, 0xaf, 0xa9, 0x5f, 0x7b, 0x15, 0x30, 0xae, 0xf7, 0x0f, 0x76,
+	0x83, 0x04, 0xb2, 0xd0, 0xa8, 0x6e, 0x0b, 0xaa, 0xdf, 0x83, 0x7c, 0x6b, 0xab, 0xf0, 0xf0, 0xf4,
+	0x84, 0xfa, 0x28, 0xa7, 0x6a, 0x77, 0xc5, 0x7c, 0xf6, 0xf7, 0xfe, 0x06, 0x00, 0x00, 0xff, 0xff,
+	0x12, 0x10, 0x4b, 0xe1, 0xa2, 0x03, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -184,6 +280,8 @@ const _ = grpc.SupportPackageIsVersion4
 type MsgClient interface {
 	// RegisterContent records a piece of content under its SHA-256 digest.
 	RegisterContent(ctx context.Context, in *MsgRegisterContent, opts ...grpc.CallOption) (*MsgRegisterContentResponse, error)
+	// UpdateParams changes the module's limits (governance only).
+	UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error)
 }
 
 type msgClient struct {
@@ -203,10 +301,21 @@ func (c *msgClient) RegisterContent(ctx context.Context, in *MsgRegisterContent,
 	return out, nil
 }
 
+func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error) {
+	out := new(MsgUpdateParamsResponse)
+	err := c.cc.Invoke(ctx, "/prova.content.v1.Msg/UpdateParams", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
 	// RegisterContent records a piece of content under its SHA-256 digest.
 	RegisterContent(context.Context, *MsgRegisterContent) (*MsgRegisterContentResponse, error)
+	// UpdateParams changes the module's limits (governance only).
+	UpdateParams(context.Context, *MsgUpdateParams) (*MsgUpdateParamsResponse, error)
 }
 
 // UnimplementedMsgServer can be embedded to have forward compatible implementations.
@@ -215,6 +324,9 @@ type UnimplementedMsgServer struct {
 
 func (*UnimplementedMsgServer) RegisterContent(ctx context.Context, req *MsgRegisterContent) (*MsgRegisterContentResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RegisterContent not implemented")
+}
+func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateParams) (*MsgUpdateParamsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateParams not implemented")
 }
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
@@ -239,6 +351,24 @@ func _Msg_RegisterContent_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_UpdateParams_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgUpdateParams)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).UpdateParams(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.content.v1.Msg/UpdateParams",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).UpdateParams(ctx, req.(*MsgUpdateParams))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Msg_serviceDesc = _Msg_serviceDesc
 var _Msg_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "prova.content.v1.Msg",
@@ -247,6 +377,10 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RegisterContent",
 			Handler:    _Msg_RegisterContent_Handler,
+		},
+		{
+			MethodName: "UpdateParams",
+			Handler:    _Msg_UpdateParams_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -328,6 +462,69 @@ func (m *MsgRegisterContentResponse) MarshalToSizedBuffer(dAtA []byte) (int, err
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgUpdateParams) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateParams) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateParams) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Params.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if len(m.Authority) > 0 {
+		i -= len(m.Authority)
+		copy(dAtA[i:], m.Authority)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Authority)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateParamsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateParamsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateParamsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -367,6 +564,30 @@ func (m *MsgRegisterContentResponse) Size() (n int) {
 	if m.Seq != 0 {
 		n += 1 + sovTx(uint64(m.Seq))
 	}
+	return n
+}
+
+func (m *MsgUpdateParams) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Authority)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = m.Params.Size()
+	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgUpdateParamsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
 	return n
 }
 
@@ -571,6 +792,171 @@ func (m *MsgRegisterContentResponse) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateParams) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateParams: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateParams: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Authority", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Authority = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Params", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateParamsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateParamsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateParamsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])
