@@ -18,6 +18,7 @@
 #	SHARDS        number of shard files in the directory (default 8)
 #	SHARD_MIB     size of each shard in MiB (default 512)
 #	REPS          warm repetitions of each command (default 3; the median is reported)
+#	COLD_REPS     cold repetitions of dd and provad (default 3; the median is reported)
 #	SKIP_BUILD=1  reuse build/provad
 #	SKIP_COLD=1   skip the cold-cache part (needs root to drop caches)
 #
@@ -33,6 +34,7 @@ FILE_MIB=${FILE_MIB:-4096}
 SHARDS=${SHARDS:-8}
 SHARD_MIB=${SHARD_MIB:-512}
 REPS=${REPS:-3}
+COLD_REPS=${COLD_REPS:-3}
 PARENT=${BENCH_TMPDIR:-/tmp}
 
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -169,16 +171,17 @@ if [ "${SKIP_COLD:-0}" != 1 ]; then
 	echo "== cold cache (load average before: $(loadavg))"
 	drop() { sync && echo 3 >/proc/sys/vm/drop_caches; }
 	if drop 2>/dev/null; then
-		for rep in 1 2; do
+		for rep in $(seq 1 "$COLD_REPS"); do
 			drop
 			run "cold  dd bs=16M" "$FILE_BYTES" dd if="$FILE" of=/dev/null bs=16M
 			drop
 			run "cold  provad hash (blake3)" "$FILE_BYTES" "$PROVAD" hash "$FILE"
+			echo "   (cold rep $rep done, load average $(loadavg))" >&2
 		done | tee "$WORK/cold.txt"
 		summarize <"$WORK/cold.txt" >"$WORK/cold.tsv"
 		dd_gbs=$(awk -F'\t' '$1 ~ /dd/ { print $2 }' "$WORK/cold.tsv")
 		pv_gbs=$(awk -F'\t' '$1 ~ /provad/ { print $2 }' "$WORK/cold.tsv")
-		echo "cold: provad ${pv_gbs} GB/s / dd ${dd_gbs} GB/s = $(ratio "$pv_gbs" "$dd_gbs") (target >= 0.95; median of 2)"
+		echo "cold: provad ${pv_gbs} GB/s / dd ${dd_gbs} GB/s = $(ratio "$pv_gbs" "$dd_gbs") (target >= 0.95; median of $COLD_REPS)"
 	else
 		echo "cannot drop the page cache (need root: echo 3 > /proc/sys/vm/drop_caches); cold part skipped"
 	fi
