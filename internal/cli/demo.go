@@ -97,11 +97,12 @@ func runDemo(cmd *cobra.Command, _ []string) (err error) {
 	}
 	fmt.Fprintf(progress, "Creating a single-validator chain in %s ...\n", home)
 	net, err := devnet.Init(devnet.Config{
-		ChainID:   "prova-demo-1",
-		Homes:     []string{home},
-		Ports:     []devnet.Ports{ports},
-		Accounts:  DefaultDevAccounts,
-		BlockTime: 300 * time.Millisecond,
+		ChainID:    "prova-demo-1",
+		Homes:      []string{home},
+		Ports:      []devnet.Ports{ports},
+		Accounts:   DefaultDevAccounts,
+		BlockTime:  300 * time.Millisecond,
+		ReceiptLog: true,
 	})
 	if err != nil {
 		return err

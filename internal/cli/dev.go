@@ -64,7 +64,7 @@ development only.`,
 				}
 			}
 			voting, _ := cmd.Flags().GetDuration(flagVoting)
-			net, created, err := prepareDevHome(home, reset, devnet.Config{BlockTime: blockTime, VotingPeriod: voting, Ports: []devnet.Ports{ports}})
+			net, created, err := prepareDevHome(home, reset, devnet.Config{BlockTime: blockTime, VotingPeriod: voting, Ports: []devnet.Ports{ports}, ReceiptLog: true})
 			if err != nil {
 				return err
 			}
@@ -116,6 +116,9 @@ func printDevBanner(w io.Writer, net *devnet.Network, created bool) {
 	fmt.Fprintf(w, "Prova dev chain %s (%s) in %s\n\n", net.ChainID, state, n.Home)
 	fmt.Fprintf(w, "  CometBFT RPC  %s\n  REST API      %s\n  gRPC          %s\n  metrics       %s\n\n",
 		n.Ports.RPCURL(), n.Ports.APIURL(), n.Ports.GRPCAddr(), n.Ports.MetricsURL())
+	if n.Ports.Receipts != 0 {
+		fmt.Fprintf(w, "  receipt log   %s  (operated by the %q key, anchored on chain)\n\n", n.Ports.ReceiptsURL(), devnet.ReceiptLogKey)
+	}
 	fmt.Fprintf(w, "Keys (keyring-backend test, --home %s):\n", n.Home)
 	fmt.Fprintf(w, "  %-10s %s\n", n.Validator.Name, n.Validator.Address)
 	for _, k := range n.Accounts {

@@ -90,19 +90,27 @@ type registryReader struct {
 }
 
 func (r *registryReader) get(ctx context.Context, key []byte) ([]byte, *lightclient.Proof, error) {
-	v, p, err := r.lc.VerifyABCIQuery(ctx, regtypes.StoreKey, key, r.height)
-	for try := 0; err != nil && r.latest && errors.Is(err, lightclient.ErrQueryFailed) && try < 10; try++ {
+	return provenGet(ctx, r.lc, regtypes.StoreKey, key, &r.height, r.latest)
+}
+
+// provenGet reads key from a module store with its proof at *height and
+// pins *height to the proof's height, so that every later read sees the
+// same state. With latest set, a query that fails because the node has not
+// committed the newest block's state yet is retried briefly.
+func provenGet(ctx context.Context, lc *lightclient.Client, store string, key []byte, height *int64, latest bool) ([]byte, *lightclient.Proof, error) {
+	v, p, err := lc.VerifyABCIQuery(ctx, store, key, *height)
+	for try := 0; err != nil && latest && errors.Is(err, lightclient.ErrQueryFailed) && try < 10; try++ {
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
-		v, p, err = r.lc.VerifyABCIQuery(ctx, regtypes.StoreKey, key, r.height)
+		v, p, err = lc.VerifyABCIQuery(ctx, store, key, *height)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	r.height = p.Height // pin every later read to the same state
+	*height = p.Height
 	return v, p, nil
 }
 

@@ -27,7 +27,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/snapshot"
 	"github.com/cosmos/cosmos-sdk/server"
 	svrcmd "github.com/cosmos/cosmos-sdk/server/cmd"
-	serverconfig "github.com/cosmos/cosmos-sdk/server/config"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
@@ -35,6 +34,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	"github.com/prova-network/prova/app"
+	"github.com/prova-network/prova/internal/nodeconfig"
 )
 
 // DefaultHome is the node and client home directory used when --home is not given.
@@ -174,13 +174,10 @@ func initCometConfig() *cmtcfg.Config {
 	return cmtcfg.DefaultConfig()
 }
 
-// initAppConfig returns app.toml's template and defaults. Nodes accept
-// zero-fee transactions by default so a fresh dev chain just works; public
-// validators set minimum-gas-prices in app.toml.
+// initAppConfig returns app.toml's template and defaults (see
+// internal/nodeconfig): the SDK's settings plus the [receipt-log] section.
 func initAppConfig() (string, any) {
-	srvCfg := serverconfig.DefaultConfig()
-	srvCfg.MinGasPrices = "0" + app.BondDenom
-	return serverconfig.DefaultConfigTemplate, srvCfg
+	return nodeconfig.Template, nodeconfig.Default()
 }
 
 func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
@@ -191,7 +188,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		pruning.Cmd(newApp, DefaultHome),
 		snapshot.Cmd(newApp),
 	)
-	server.AddCommands(rootCmd, DefaultHome, newApp, exportApp, func(*cobra.Command) {})
+	server.AddCommandsWithStartCmdOptions(rootCmd, DefaultHome, newApp, exportApp, server.StartCmdOptions{PostSetup: startNodeServices})
 	rootCmd.AddCommand(
 		server.StatusCommand(),
 		queryCommand(),
@@ -207,6 +204,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		bomCommand(),
 		datasetCommand(),
 		contentCommand(),
+		receiptCommand(),
 	)
 }
 

@@ -175,3 +175,16 @@ func (c *Client) Send(ctx context.Context, from string, to sdk.AccAddress, amoun
 	}
 	return c.SendMsgs(ctx, from, banktypes.NewMsgSend(fromAddr, to, amount))
 }
+
+// NewClientFromContext returns a client that signs with ctx's keyring and
+// talks to the node at rpcURL. ctx must carry the codec, the interface
+// registry, the tx config and the chain ID.
+func NewClientFromContext(ctx client.Context, rpcURL string) (*Client, error) {
+	rpc, err := rpchttp.New(rpcURL, "/websocket")
+	if err != nil {
+		return nil, err
+	}
+	ctx = ctx.WithAccountRetriever(authtypes.AccountRetriever{}).WithClient(rpc).
+		WithNodeURI(rpcURL).WithBroadcastMode("sync")
+	return &Client{Ctx: ctx, RPC: rpc}, nil
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/prova-network/prova/app"
+	"github.com/prova-network/prova/internal/nodeconfig"
 )
 
 // Default values for local networks.
@@ -52,16 +54,18 @@ var ErrNotProvaHome = errors.New("not a Prova home directory")
 // Ports are the listen ports of one node; every service binds 127.0.0.1.
 type Ports struct {
 	RPC, P2P, API, GRPC, Metrics int
+	// Receipts is the receipt log's HTTP API (when the node runs one).
+	Receipts int `json:"Receipts,omitempty"`
 }
 
 // DefaultPorts returns the conventional Cosmos ports shifted by offset.
 func DefaultPorts(offset int) Ports {
-	return Ports{RPC: 26657 + offset, P2P: 26656 + offset, API: 1317 + offset, GRPC: 9090 + offset, Metrics: 26660 + offset}
+	return Ports{RPC: 26657 + offset, P2P: 26656 + offset, API: 1317 + offset, GRPC: 9090 + offset, Metrics: 26660 + offset, Receipts: 1318 + offset}
 }
 
-// FreePorts asks the kernel for five unused loopback ports.
+// FreePorts asks the kernel for unused loopback ports.
 func FreePorts() (Ports, error) {
-	var ps [5]int
+	var ps [6]int
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -76,7 +80,7 @@ func FreePorts() (Ports, error) {
 		ls = append(ls, l)
 		ps[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	return Ports{RPC: ps[0], P2P: ps[1], API: ps[2], GRPC: ps[3], Metrics: ps[4]}, nil
+	return Ports{RPC: ps[0], P2P: ps[1], API: ps[2], GRPC: ps[3], Metrics: ps[4], Receipts: ps[5]}, nil
 }
 
 // RPCURL is the CometBFT RPC endpoint of a node with these ports.
@@ -87,6 +91,9 @@ func (p Ports) APIURL() string { return fmt.Sprintf("http://127.0.0.1:%d", p.API
 
 // GRPCAddr is the gRPC endpoint.
 func (p Ports) GRPCAddr() string { return fmt.Sprintf("127.0.0.1:%d", p.GRPC) }
+
+// ReceiptsURL is the receipt log's HTTP API.
+func (p Ports) ReceiptsURL() string { return fmt.Sprintf("http://127.0.0.1:%d", p.Receipts) }
 
 // MetricsURL is the Prometheus endpoint.
 func (p Ports) MetricsURL() string { return fmt.Sprintf("http://127.0.0.1:%d/metrics", p.Metrics) }
@@ -108,7 +115,17 @@ type Config struct {
 	// (DefaultSignedBlocksWindow when zero); a validator that misses more
 	// than half of it is jailed.
 	SignedBlocksWindow int64
+	// ReceiptLog runs a receipt log on the first node, operated (registered,
+	// bonded and anchored) by its ReceiptLogKey account.
+	ReceiptLog bool
 }
+
+// ReceiptLogKey is the funded dev key that operates the first node's
+// receipt log when Config.ReceiptLog is set.
+const ReceiptLogKey = "receipts"
+
+// ReceiptLogBond is the bond a dev receipt log registers itself with.
+const ReceiptLogBond = "10000000" + app.BondDenom
 
 // Key is a key created for the network.
 type Key struct {
@@ -178,6 +195,9 @@ func Init(cfg Config) (*Network, error) {
 		names := []string{"validator"}
 		if i == 0 {
 			names = append(names, cfg.Accounts...)
+			if cfg.ReceiptLog && !slices.Contains(names, ReceiptLogKey) {
+				names = append(names, ReceiptLogKey)
+			}
 		}
 		for j, name := range names {
 			rec, mnemonic, err := kr.NewMnemonic(name, keyring.English, sdk.FullFundraiserPath, keyring.DefaultBIP39Passphrase, hd.Secp256k1)
@@ -203,7 +223,7 @@ func Init(cfg Config) (*Network, error) {
 		if err := writeGentx(cfg.ChainID, gentxsDir, node, pubKey, kr, txConfig); err != nil {
 			return nil, err
 		}
-		srvconfig.WriteConfigFile(filepath.Join(home, "config", "app.toml"), nodeAppConfig(ports))
+		writeAppConfig(filepath.Join(home, "config", "app.toml"), nodeAppConfig(ports, i == 0 && cfg.ReceiptLog))
 		cmtCfgs = append(cmtCfgs, cmtCfg)
 		pubKeys = append(pubKeys, pubKey)
 		net.Nodes = append(net.Nodes, node)
@@ -273,13 +293,26 @@ func nodeCometConfig(home, moniker string, ports Ports, blockTime time.Duration)
 	return c
 }
 
-func nodeAppConfig(ports Ports) *srvconfig.Config {
-	c := srvconfig.DefaultConfig()
-	c.MinGasPrices = "0" + app.BondDenom
+func nodeAppConfig(ports Ports, receiptLog bool) *nodeconfig.AppConfig {
+	c := nodeconfig.Default()
+	if receiptLog {
+		c.ReceiptLog.Enable = true
+		c.ReceiptLog.Listen = fmt.Sprintf("127.0.0.1:%d", ports.Receipts)
+		c.ReceiptLog.OperatorKey = ReceiptLogKey
+		c.ReceiptLog.KeyringBackend = keyring.BackendTest
+		c.ReceiptLog.RegisterBond = ReceiptLogBond
+		c.ReceiptLog.AnchorInterval = time.Second
+	}
 	c.API.Enable = true
 	c.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", ports.API)
 	c.GRPC.Enable = true
 	c.GRPC.Address = fmt.Sprintf("127.0.0.1:%d", ports.GRPC)
 	c.Telemetry.Enabled = false
-	return c
+	return &c
+}
+
+// writeAppConfig writes app.toml with Prova's template.
+func writeAppConfig(path string, c *nodeconfig.AppConfig) {
+	srvconfig.SetConfigTemplate(nodeconfig.Template)
+	srvconfig.WriteConfigFile(path, c)
 }

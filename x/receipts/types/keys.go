@@ -28,3 +28,15 @@ func LatestCheckpointKey(logID string) []byte { return append(LatestPrefix.Bytes
 
 // InferenceKey is the raw store key of a recorded inference.
 func InferenceKey(receiptID []byte) []byte { return append(InferencesPrefix.Bytes(), receiptID...) }
+
+// RootKey is the raw store key of the root a log anchored for a tree size,
+// for ICS23 proof queries: a receipt bundle whose checkpoint has that size
+// and root is anchored. Its value is the 32-byte root.
+func RootKey(logID string, size uint64) []byte {
+	k, err := collections.EncodeKeyWithPrefix(RootsPrefix.Bytes(),
+		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key), collections.Join(logID, size))
+	if err != nil {
+		panic(err) // string and uint64 keys always encode
+	}
+	return k
+}

@@ -108,6 +108,13 @@ func TestStoreKeysMatchCollections(t *testing.T) {
 			t.Errorf("%s key %q, collections writes %q", tc.name, tc.got, want)
 		}
 	}
+	// The by-size root key, written out by hand from the collections pair
+	// encoding: prefix, the string with a 0x00 terminator (non-terminal
+	// part), then the size as 8 big-endian bytes.
+	wantRoot := append(append(append(types.RootsPrefix.Bytes(), origin...), 0), 0, 0, 0, 0, 0, 0, 0x01, 0x02)
+	if got := types.RootKey(origin, 0x0102); !bytes.Equal(got, wantRoot) {
+		t.Errorf("root key %x, want %x", got, wantRoot)
+	}
 	id := hash32()
 	want, err := collections.EncodeKeyWithPrefix(types.InferencesPrefix.Bytes(), collections.BytesKey, id)
 	if err != nil {
