@@ -147,3 +147,27 @@ func BenchmarkBLAKE3(b *testing.B) {
 		}
 	}
 }
+
+// FuzzB3 feeds b3 arbitrary data in arbitrary writes (the piece is repeated
+// to reach multi-group sizes) and compares with the reference.
+func FuzzB3(f *testing.F) {
+	f.Add([]byte("abc"), uint16(1), uint16(1))
+	f.Add(patternBytes(1025), uint16(17), uint16(1000))
+	f.Add(patternBytes(3000), uint16(40), uint16(16*1024))
+	f.Fuzz(func(t *testing.T, piece []byte, repeat, step uint16) {
+		var data []byte
+		for range int(repeat%64) + 1 {
+			data = append(data, piece...)
+		}
+		want := reference(data)
+		s := int(step) + 1
+		h := newB3()
+		for off := 0; off < len(data); off += s {
+			end := min(off+s, len(data))
+			h.update(data[off:end], end < len(data))
+		}
+		if got := h.sum256(); got != want {
+			t.Fatalf("%d bytes in writes of %d: %x, want %x", len(data), s, got, want)
+		}
+	})
+}
