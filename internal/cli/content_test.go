@@ -3,6 +3,8 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/prova-network/prova/internal/phash"
@@ -63,4 +65,20 @@ func TestParseReceiptRef(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// FuzzParseReceiptRef: any text parses or errors, and what parses round-trips.
+func FuzzParseReceiptRef(f *testing.F) {
+	for _, s := range []string{"log-1:42", "a:b:0", ":", "x:18446744073709551615"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := parseReceiptRef(s)
+		if err != nil {
+			return
+		}
+		if r.LogId == "" || r.LogId+":"+strconv.FormatUint(r.Index, 10) != s && !strings.HasPrefix(s, r.LogId+":") {
+			t.Fatalf("%q parsed as %+v", s, r)
+		}
+	})
 }
