@@ -260,13 +260,14 @@ func New(
 		runtime.NewKVStoreService(keys[evaltypes.StoreKey]), app.BankKeeper, app.StakingKeeper,
 		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName), authority)
 
-	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
-		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper, authority)
-
 	app.ReceiptsKeeper = receiptskeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[receiptstypes.StoreKey]), app.BankKeeper,
 		func(ctx context.Context, id string) (bool, error) { return app.RegistryKeeper.Models.Has(ctx, id) },
 		authtypes.NewModuleAddress(receiptstypes.ModuleName), authority)
+
+	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper, authority).
+		WithLogs(app.ReceiptsKeeper.Logs.Has)
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),

@@ -142,7 +142,12 @@ func runDemo(cmd *cobra.Command, _ []string) (err error) {
 	if err != nil {
 		return err
 	}
-	steps, err = runDemoContent(ctx, net, progress)
+	steps, ref, err := runDemoReceipts(ctx, net, progress)
+	report.Steps = append(report.Steps, steps...)
+	if err != nil {
+		return err
+	}
+	steps, err = runDemoContent(ctx, net, progress, ref)
 	report.Steps = append(report.Steps, steps...)
 	if err != nil {
 		return err

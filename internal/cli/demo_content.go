@@ -21,7 +21,10 @@ import (
 // AI-generated content, then checks a re-encoded, half-size JPEG copy of
 // it: no exact match, found perceptually, and the candidate's record proven.
 // It runs after runDemoProvenance, whose fine-tune it names.
-func runDemoContent(ctx context.Context, net *devnet.Network, progress io.Writer) ([]DemoStep, error) {
+// demoImageSeed picks the sample image the fine-tune "generates".
+const demoImageSeed = 7
+
+func runDemoContent(ctx context.Context, net *devnet.Network, progress io.Writer, ref *contenttypes.ReceiptRef) ([]DemoStep, error) {
 	node := net.Nodes[0]
 	c, err := devnet.NewClient(net.ChainID, node.Ports.RPCURL(), node.Home)
 	if err != nil {
@@ -36,7 +39,7 @@ func runDemoContent(ctx context.Context, net *devnet.Network, progress io.Writer
 		return nil, err
 	}
 	dir := filepath.Join(node.Home, "artifacts", "content")
-	original, resized, err := WriteSampleImages(dir, 7)
+	original, resized, err := WriteSampleImages(dir, demoImageSeed)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +50,7 @@ func runDemoContent(ctx context.Context, net *devnet.Network, progress io.Writer
 	}
 	info := contenttypes.ContentInfo{
 		Sha256: d.SHA256, Blake3: d.BLAKE3, MediaType: d.MediaType,
-		DigitalSourceType: contenttypes.TrainedAlgorithmicMedia, ModelId: model,
+		DigitalSourceType: contenttypes.TrainedAlgorithmicMedia, ModelId: model, Receipt: ref,
 		SoftBindings: []contenttypes.SoftBinding{{Algorithm: d.PerceptualAlgorithm, Value: d.PerceptualHash}},
 	}
 	_, h, err := c.SendMsgs(ctx, "bob", &contenttypes.MsgRegisterContent{Creator: bob.String(), Info: info})

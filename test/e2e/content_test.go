@@ -54,8 +54,17 @@ func TestContentRegisterAndCheck(t *testing.T) {
 	}
 	mustContain(t, "attestation refusal", r.Stderr, "attestation")
 
+	// A receipt reference must name a registered receipt log; the dev
+	// chain's own log registers itself when the node starts.
+	r = provad(t, append([]string{"content", "register", original, "--origin", "ai-generated", "--model", model,
+		"--receipt", "no-such-log:42", "--from", "alice"}, kr...)...)
+	if r.Code == 0 {
+		t.Fatal("registration naming an unregistered receipt log succeeded")
+	}
+	mustContain(t, "unknown log refusal", r.Stderr, "unknown receipt log", "no-such-log")
+	const devLog = "prova-dev-1/receipts/validator"
 	reg := mustSucceed(t, provad(t, append([]string{"content", "register", original, "--origin", "ai-generated", "--model", model,
-		"--receipt", "prova-log-1:42", "--from", "alice"}, kr...)...))
+		"--receipt", devLog + ":42", "--from", "alice"}, kr...)...))
 	mustContain(t, "register", reg.Stderr, "committed in block", "trainedAlgorithmicMedia")
 	again := provad(t, append([]string{"content", "register", original, "--origin", "ai-generated", "--model", model, "--from", "bob"}, kr...)...)
 	if again.Code == 0 {
@@ -69,7 +78,7 @@ func TestContentRegisterAndCheck(t *testing.T) {
 
 	// Exact match, proven.
 	exact := mustSucceed(t, check(original))
-	mustContain(t, "exact check", exact.Stdout, "match     exact", model, "ai-generated (trainedAlgorithmicMedia)", "log prova-log-1, index 42", "proof     verified")
+	mustContain(t, "exact check", exact.Stdout, "match     exact", model, "ai-generated (trainedAlgorithmicMedia)", "log "+devLog+", index 42", "proof     verified")
 	var res struct {
 		SHA256 string `json:"sha256"`
 		Phash  string `json:"phash"`

@@ -27,6 +27,7 @@ type ModelKeeper interface {
 type Keeper struct {
 	cdc       codec.BinaryCodec
 	models    ModelKeeper
+	logs      LogExists
 	authority string
 
 	Schema   collections.Schema
@@ -58,6 +59,16 @@ func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeepe
 		panic(err)
 	}
 	k.Schema = schema
+	return k
+}
+
+// LogExists reports whether a receipt log is registered (x/receipts).
+type LogExists func(ctx context.Context, logID string) (bool, error)
+
+// WithLogs returns the keeper checking receipt references against the
+// registered receipt logs; without it only their form is checked.
+func (k Keeper) WithLogs(logs LogExists) Keeper {
+	k.logs = logs
 	return k
 }
 

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -63,7 +64,8 @@ func newFixture(t *testing.T) *fixture {
 		goodModel:    {Info: regtypes.ModelInfo{Id: goodModel}},
 		flaggedModel: {Info: regtypes.ModelInfo{Id: flaggedModel}, Status: regtypes.ModelStatus_MODEL_STATUS_FLAGGED, StatusReason: "unsafe", StatusHeight: 7},
 	}
-	k := keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), models, gov)
+	k := keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), models, gov).
+		WithLogs(func(_ context.Context, id string) (bool, error) { return id == "log-1", nil })
 	if err := k.InitGenesis(ctx, types.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +146,20 @@ func TestRegisterAIGenerated(t *testing.T) {
 			t.Fatalf("by-digest %s returned %+v", d, c)
 		}
 	}
+}
+
+// A receipt reference must name a registered receipt log.
+func TestRegisterUnknownLog(t *testing.T) {
+	f := newFixture(t)
+	info := aiImage(1, 0x0123456789abcdef)
+	info.Receipt.LogId = "no-such-log"
+	if _, err := f.register(info); !errors.Is(err, types.ErrUnknownLog) {
+		t.Fatalf("got %v, want ErrUnknownLog", err)
+	}
+	if _, err := f.query.ByDigest(f.ctx, &types.QueryByDigestRequest{Digest: info.ID()}); err == nil {
+		t.Fatal("refused content was stored")
+	}
+	f.nextBlock()
 }
 
 func TestRegisterHumanMade(t *testing.T) {

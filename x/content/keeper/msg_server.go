@@ -54,6 +54,15 @@ func (s msgServer) RegisterContent(ctx context.Context, msg *types.MsgRegisterCo
 			return nil, err
 		}
 	}
+	if info.Receipt != nil && s.logs != nil {
+		ok, err := s.logs(ctx, info.Receipt.LogId)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errorsmod.Wrapf(types.ErrUnknownLog, "receipt log %q is not registered", info.Receipt.LogId)
+		}
+	}
 	id := info.ID()
 	if err := s.checkDuplicate(ctx, id, info.Blake3); err != nil {
 		return nil, err

@@ -19,4 +19,5 @@ var (
 	ErrInvalidManifestHash = errorsmod.Register(ModuleName, 14, "invalid C2PA manifest digest")
 	ErrInvalidAuthority    = errorsmod.Register(ModuleName, 15, "invalid authority")
 	ErrInvalidParams       = errorsmod.Register(ModuleName, 16, "invalid parameters")
+	ErrUnknownLog          = errorsmod.Register(ModuleName, 17, "unknown receipt log")
 )
