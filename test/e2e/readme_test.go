@@ -47,11 +47,16 @@ func TestDemoJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimSpace(r.Stdout)), &rep); err != nil {
 		t.Fatalf("stdout is not the JSON summary: %v\n%s", err, r.Stdout)
 	}
-	verified := false
+	verified := map[string]bool{}
 	for _, s := range rep.Steps {
-		verified = verified || (s.Step == "verified balance" && s.Verified)
+		verified[s.Step] = verified[s.Step] || s.Verified
 	}
-	if rep.ChainID == "" || !verified {
-		t.Fatalf("summary lacks a verified balance step: %+v", rep)
+	if rep.ChainID == "" {
+		t.Fatalf("summary has no chain ID: %+v", rep)
+	}
+	for _, step := range []string{"verified balance", "verify model", "record membership", "receipt verified", "content check"} {
+		if !verified[step] {
+			t.Errorf("summary lacks a verified %q step: %+v", step, rep)
+		}
 	}
 }
