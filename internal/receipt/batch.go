@@ -214,16 +214,22 @@ func DecodeBatch(b []byte) (*Batch, error) {
 	if len(b) > MaxBatchBytes {
 		return nil, fmt.Errorf("%w: batch is %d bytes, at most %d", ErrTooLarge, len(b), MaxBatchBytes)
 	}
-	var w wireBatch
+	var w rawBatch
 	if err := decodeStrict(b, &w); err != nil {
 		return nil, fmt.Errorf("batch: %w", err)
 	}
-	if len(w.Receipts) == 0 || len(w.Receipts) > MaxBatchReceipts {
-		return nil, fmt.Errorf("%w: a batch holds 1 to %d receipts, got %d", ErrTooLarge, MaxBatchReceipts, len(w.Receipts))
+	if len(w.receipts) == 0 || len(w.receipts) > MaxBatchReceipts {
+		return nil, fmt.Errorf("%w: a batch holds 1 to %d receipts, got %d", ErrTooLarge, MaxBatchReceipts, len(w.receipts))
 	}
-	out := &Batch{Statements: make([][]byte, len(w.Receipts))}
-	for i, r := range w.Receipts {
-		p, err := decodeBase64(fmt.Sprintf("receipt %d", i), r)
+	// One buffer for every statement.
+	total := 0
+	for _, r := range w.receipts {
+		total += base64.StdEncoding.DecodedLen(len(r))
+	}
+	buf := make([]byte, total)
+	out := &Batch{Statements: make([][]byte, len(w.receipts))}
+	for i, r := range w.receipts {
+		p, err := decodeBase64Into(buf, func() string { return fmt.Sprintf("receipt %d", i) }, r)
 		if err != nil {
 			return nil, err
 		}
@@ -231,8 +237,9 @@ func DecodeBatch(b []byte) (*Batch, error) {
 			return nil, fmt.Errorf("%w: receipt %d is %d bytes, at most %d", ErrTooLarge, i, len(p), MaxStatementBytes)
 		}
 		out.Statements[i] = p
+		buf = buf[len(p):]
 	}
-	root, err := w.Root.envelope()
+	root, err := w.root.envelope()
 	if err != nil {
 		return nil, fmt.Errorf("batch root: %w", err)
 	}

@@ -178,25 +178,31 @@ func DecodeEnvelope(b []byte) (*Envelope, error) {
 	if len(b) > MaxEnvelopeBytes {
 		return nil, fmt.Errorf("%w: envelope is %d bytes, at most %d", ErrTooLarge, len(b), MaxEnvelopeBytes)
 	}
-	var w wireEnvelope
+	var w rawEnvelope
 	if err := decodeStrict(b, &w); err != nil {
 		return nil, fmt.Errorf("envelope: %w", err)
 	}
 	return w.envelope()
 }
 
-func (w *wireEnvelope) envelope() (*Envelope, error) {
-	payload, err := decodeBase64("payload", w.Payload)
+var (
+	namePayload   = named("payload")
+	nameSig       = named("sig")
+	nameStatement = named("statement")
+)
+
+func (w *rawEnvelope) envelope() (*Envelope, error) {
+	payload, err := decodeBase64(namePayload, w.payload)
 	if err != nil {
 		return nil, err
 	}
-	env := &Envelope{PayloadType: w.PayloadType, Payload: payload}
-	for _, s := range w.Signatures {
-		sig, err := decodeBase64("sig", s.Sig)
+	env := &Envelope{PayloadType: w.payloadType, Payload: payload, Signatures: make([]Signature, 0, len(w.signatures))}
+	for _, s := range w.signatures {
+		sig, err := decodeBase64(nameSig, s.sig)
 		if err != nil {
 			return nil, err
 		}
-		env.Signatures = append(env.Signatures, Signature{KeyID: s.KeyID, Sig: sig})
+		env.Signatures = append(env.Signatures, Signature{KeyID: s.keyID, Sig: sig})
 	}
 	if err := env.checkShape(); err != nil {
 		return nil, err

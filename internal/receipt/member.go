@@ -96,28 +96,28 @@ func DecodeMember(b []byte) (*Member, error) {
 	if len(b) > MaxMemberBytes {
 		return nil, fmt.Errorf("%w: member is %d bytes, at most %d", ErrTooLarge, len(b), MaxMemberBytes)
 	}
-	var w wireMember
+	var w rawMember
 	if err := decodeStrict(b, &w); err != nil {
 		return nil, fmt.Errorf("member: %w", err)
 	}
-	st, err := decodeBase64("statement", w.Statement)
+	st, err := decodeBase64(nameStatement, w.statement)
 	if err != nil {
 		return nil, err
 	}
 	if len(st) > MaxStatementBytes {
 		return nil, fmt.Errorf("%w: statement is %d bytes, at most %d", ErrTooLarge, len(st), MaxStatementBytes)
 	}
-	if len(w.Proof) > maxBatchProof {
-		return nil, fmt.Errorf("%w: proof has %d hashes, at most %d", ErrMalformed, len(w.Proof), maxBatchProof)
+	if len(w.proof) > maxBatchProof {
+		return nil, fmt.Errorf("%w: proof has %d hashes, at most %d", ErrMalformed, len(w.proof), maxBatchProof)
 	}
-	m := &Member{Statement: st, Index: w.Index, Proof: make([][]byte, len(w.Proof))}
-	for i, h := range w.Proof {
+	m := &Member{Statement: st, Index: w.index, Proof: make([][]byte, len(w.proof))}
+	for i, h := range w.proof {
 		if len(h) != 2*HashSize || !isLowerHex(h) {
 			return nil, fmt.Errorf("%w: proof hash %d is not %d lower-case hex digits", ErrMalformed, i, 2*HashSize)
 		}
 		m.Proof[i], _ = hex.DecodeString(h)
 	}
-	if m.Root, err = w.Root.envelope(); err != nil {
+	if m.Root, err = w.root.envelope(); err != nil {
 		return nil, fmt.Errorf("member root: %w", err)
 	}
 	return m, nil

@@ -13,17 +13,18 @@ import (
 	"unicode/utf8"
 )
 
-// maxJSONDepth bounds nesting; receipts nest four levels deep.
-const maxJSONDepth = 8
+// refMaxJSONDepth bounds nesting; receipts nest four levels deep.
+const refMaxJSONDepth = 8
 
-// decodeStrict decodes b into v (a pointer to one of this package's structs)
+// decodeStrictRef is the reference strict decoder: the first implementation,
+// kept to test the single-pass decoder against. It decodes b into v (a pointer to one of this package's structs)
 // and rejects anything another JSON parser could read differently, or that
 // encoding/json would quietly forgive: invalid UTF-8, duplicate members,
 // member names that match a field only when case is ignored, unknown
 // members, missing members (all but omitempty ones are required), null,
 // empty strings in struct fields, and trailing data. Signed
 // bytes therefore mean the same to every verifier.
-func decodeStrict(b []byte, v any) error {
+func decodeStrictRef(b []byte, v any) error {
 	if !utf8.Valid(b) {
 		return fmt.Errorf("%w: not valid UTF-8", ErrMalformed)
 	}
@@ -98,8 +99,8 @@ func walkValue(dec *json.Decoder, s *schema, depth int, inMap bool) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	if depth > maxJSONDepth {
-		return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, maxJSONDepth)
+	if depth > refMaxJSONDepth {
+		return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, refMaxJSONDepth)
 	}
 	switch tok {
 	case nil:
@@ -156,9 +157,8 @@ func walkValue(dec *json.Decoder, s *schema, depth int, inMap bool) error {
 	return nil
 }
 
-// decodeBase64 accepts only standard padded base64 with no line breaks and
-// zero trailing bits, so every byte string has exactly one text form.
-func decodeBase64(what, s string) ([]byte, error) {
+// decodeBase64Ref is the reference canonical base64 check.
+func decodeBase64Ref(what, s string) ([]byte, error) {
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil || base64.StdEncoding.EncodeToString(b) != s {
 		return nil, fmt.Errorf("%w: %s is not canonical standard base64", ErrMalformed, what)
