@@ -127,16 +127,18 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 	}
 
 	pcs := cutPieces(spans, o.Algorithm)
-	// Longest pieces first, so one big SHA-256 shard does not start last
-	// and leave the other workers idle at the end. Equal lengths keep file
-	// order, so BLAKE3 pieces of one file are read front to back.
+	// BLAKE3 pieces (at most 16 MiB) go in file order, so that a worker
+	// reads a file front to back. SHA-256 spans go longest first, so that
+	// one big shard does not start last and leave the other workers idle.
 	order := make([]int, len(pcs))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(pcs[b].end-pcs[b].start, pcs[a].end-pcs[a].start)
-	})
+	if o.Algorithm != BLAKE3 {
+		slices.SortStableFunc(order, func(a, b int) int {
+			return cmp.Compare(pcs[b].end-pcs[b].start, pcs[a].end-pcs[a].start)
+		})
+	}
 
 	states := make([]*spanState, len(spans))
 	for i, p := range pcs {
@@ -152,27 +154,22 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 	cvs := make([][8]uint32, len(pcs))
 
 	workers := min(o.Workers, len(pcs))
-	jobs := make(chan int)
-	go func() {
-		defer close(jobs)
-		for _, i := range order {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	sched := &scheduler{taken: make([]bool, len(order)), free: len(order), sequential: o.Algorithm == BLAKE3}
 	var wg sync.WaitGroup
-
 	digests := make([]Digest, len(spans))
 	for range workers {
 		wg.Go(func() {
 			w := newPieceWorker(o)
-			for i := range jobs {
+			defer w.close()
+			for pos := -1; ctx.Err() == nil; {
+				var ok bool
+				if pos, ok = sched.next(pos); !ok {
+					return
+				}
+				i := order[pos]
 				p := pcs[i]
 				s := spans[p.span]
-				if err := w.hash(ctx, files[s.file], s, p, prog); err != nil {
+				if err := w.hash(ctx, files, s, p, prog); err != nil {
 					cancel(err)
 					return
 				}
@@ -210,6 +207,63 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 	return digests, nil
 }
 
+// scheduler hands out the positions 0..n-1 of the work order, each once.
+//
+// Without sequential, the first free position goes next. With sequential,
+// a worker continues with the position after its previous one while that
+// is free, so it reads a file front to back through one descriptor and the
+// kernel's read-ahead keeps streaming; otherwise it takes the start of the
+// longest free run if nothing is being read before it (the very first
+// piece), else the middle of that run, leaving the first half to the worker
+// reading into it. Workers thus read long sequential stretches of the same
+// files in parallel and still run out of work together.
+type scheduler struct {
+	mu         sync.Mutex
+	taken      []bool
+	free       int
+	sequential bool
+}
+
+// next returns the position to hash after prev (-1 for none), or false
+// when all are taken.
+func (s *scheduler) next(prev int) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.free == 0 {
+		return 0, false
+	}
+	pos := -1
+	switch {
+	case !s.sequential:
+		pos = slices.Index(s.taken, false)
+	case prev >= 0 && prev+1 < len(s.taken) && !s.taken[prev+1]:
+		pos = prev + 1
+	default:
+		start, n := -1, 0
+		for i := 0; i < len(s.taken); {
+			if s.taken[i] {
+				i++
+				continue
+			}
+			j := i
+			for j < len(s.taken) && !s.taken[j] {
+				j++
+			}
+			if j-i > n {
+				start, n = i, j-i
+			}
+			i = j
+		}
+		pos = start
+		if start > 0 {
+			pos = start + n/2
+		}
+	}
+	s.taken[pos] = true
+	s.free--
+	return pos, true
+}
+
 // join returns the digest of a span from its full pieces' chaining values
 // and its final piece's state.
 func (st *spanState) join(cvs [][8]uint32) [DigestSize]byte {
@@ -223,14 +277,23 @@ func (st *spanState) join(cvs [][8]uint32) [DigestSize]byte {
 
 // pieceWorker is one worker's reusable buffer and hash states.
 type pieceWorker struct {
-	alg Algorithm
-	buf []byte
-	b3  *b3
-	sha hash.Hash
+	alg  Algorithm
+	buf  []byte
+	b3   *b3
+	sha  hash.Hash
+	fh   *os.File // open file of the previous piece, kept for the next
+	file int      // its index in the file list
+}
+
+func (w *pieceWorker) close() {
+	if w.fh != nil {
+		w.fh.Close()
+		w.fh = nil
+	}
 }
 
 func newPieceWorker(o Options) *pieceWorker {
-	w := &pieceWorker{alg: o.Algorithm, buf: make([]byte, o.BufferSize)}
+	w := &pieceWorker{alg: o.Algorithm, buf: make([]byte, o.BufferSize), file: -1}
 	if o.Algorithm == SHA256 {
 		w.sha = sha256.New()
 	} else {
@@ -239,20 +302,27 @@ func newPieceWorker(o Options) *pieceWorker {
 	return w
 }
 
-// hash reads bytes [p.start, p.end) of f (piece p of span s) through the
-// worker's buffer into its hash state. It fails with ErrFileChanged if the
-// file is not the one the walk saw, or if its size or modification time
-// changes while it is read.
-func (w *pieceWorker) hash(ctx context.Context, f fileEntry, s span, p piece, prog *progress) error {
-	fh, err := os.Open(f.abs)
-	if err != nil {
-		return err
+// hash reads bytes [p.start, p.end) of the file of span s (piece p)
+// through the worker's buffer into its hash state. The file stays open for
+// the worker's next piece: with the same descriptor, the kernel sees one
+// sequential reader and keeps its read-ahead going across pieces. It fails
+// with ErrFileChanged if the file is not the one the walk saw, or if its
+// size or modification time changes while it is read.
+func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p piece, prog *progress) error {
+	f := files[s.file]
+	if w.file != s.file {
+		w.close()
+		fh, err := os.Open(f.abs)
+		if err != nil {
+			return err
+		}
+		adviseSequential(fh)
+		w.fh, w.file = fh, s.file
 	}
-	defer fh.Close()
+	fh := w.fh
 	if err := sameFile(fh, f); err != nil {
 		return err
 	}
-	adviseSequential(fh)
 
 	if w.sha != nil {
 		w.sha.Reset()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -135,5 +136,76 @@ func TestCutPieces(t *testing.T) {
 	}
 	if got := cutPieces(spans, SHA256); len(got) != 3 || !got[2].last || got[2].end-got[2].start != 2*pieceSize+1 {
 		t.Errorf("sha256 pieces %+v: want one per span", got)
+	}
+}
+
+func TestScheduler(t *testing.T) {
+	// Sequential: the first worker starts at 0 and continues; the second
+	// starts in the middle of the rest; a worker whose next position is
+	// taken moves to the middle of the longest free run.
+	s := &scheduler{taken: make([]bool, 10), free: 10, sequential: true}
+	a, _ := s.next(-1)
+	b, _ := s.next(-1)
+	if a != 0 || b != 5 {
+		t.Fatalf("starts %d, %d; want 0, 5", a, b)
+	}
+	for _, want := range []int{1, 2, 3, 4} {
+		if a, _ = s.next(a); a != want {
+			t.Fatalf("a continued to %d, want %d", a, want)
+		}
+	}
+	if a, _ = s.next(a); a != 8 { // 5 taken; free run 6..9, b is reading into it
+		t.Fatalf("a moved to %d, want 8", a)
+	}
+	if b, _ = s.next(b); b != 6 {
+		t.Fatalf("b continued to %d, want 6", b)
+	}
+	var got []int
+	for {
+		p, ok := s.next(b)
+		if !ok {
+			break
+		}
+		got, b = append(got, p), p
+	}
+	if len(got) != 2 || got[0] != 7 || got[1] != 9 {
+		t.Fatalf("rest %v, want [7 9]", got)
+	}
+
+	// Not sequential: plain order.
+	s = &scheduler{taken: make([]bool, 3), free: 3}
+	for want := range 3 {
+		if p, ok := s.next(2); !ok || p != want {
+			t.Fatalf("got %d %v, want %d", p, ok, want)
+		}
+	}
+	if _, ok := s.next(-1); ok {
+		t.Fatal("handed out more positions than there are")
+	}
+
+	// Concurrent workers get every position exactly once.
+	const n = 1000
+	s = &scheduler{taken: make([]bool, n), free: n, sequential: true}
+	var mu sync.Mutex
+	seen := make([]int, n)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for p := -1; ; {
+				var ok bool
+				if p, ok = s.next(p); !ok {
+					return
+				}
+				mu.Lock()
+				seen[p]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for i, c := range seen {
+		if c != 1 {
+			t.Fatalf("position %d handed out %d times", i, c)
+		}
 	}
 }
