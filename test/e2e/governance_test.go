@@ -67,4 +67,15 @@ func TestGovernanceFlagsModel(t *testing.T) {
 	if d.net.ChainID == "" {
 		t.Fatal("no chain id")
 	}
+
+	// The node's receipt log honours the flag: receipts naming the model
+	// are refused, with the reason.
+	logURL := d.proc.waitOutput(t, reReceipts, time.Minute)[1]
+	in := filepath.Join(t.TempDir(), "in.txt")
+	os.WriteFile(in, []byte("prompt"), 0o644)
+	r = provad(t, "receipt", "submit", "--home", home, "--log", logURL, "--model", id, "--input", in, "--output-file", in, "--wait", "0")
+	if r.Code == 0 {
+		t.Fatal("the receipt log accepted a receipt for a flagged model")
+	}
+	mustContain(t, "flagged model refusal", r.Stderr, "flagged")
 }
