@@ -203,11 +203,11 @@ func (a *anchorer) register(ctx context.Context) error {
 		return fmt.Errorf("app.toml [receipt-log] register-bond %q: %w", a.bond, err)
 	}
 	msg := &receiptstypes.MsgRegisterLog{Operator: a.operator.String(), Origin: a.svc.Origin(), VerifierKey: a.svc.VerifierKey(), Bond: bond}
-	if _, h, err := a.chain.SendMsgs(ctx, a.key, msg); err != nil {
+	_, h, err := a.chain.SendMsgs(ctx, a.key, msg)
+	if err != nil {
 		return fmt.Errorf("register log: %w", err)
-	} else {
-		a.logger.Info("log registered on chain", "height", h, "bond", bond.String())
 	}
+	a.logger.Info("log registered on chain", "height", h, "bond", bond.String())
 	return nil
 }
 
