@@ -273,6 +273,13 @@ func TestReceipts(t *testing.T) {
 	forkFile := filepath.Join(dir, "fork.txt")
 	os.WriteFile(forkFile, forkSame, 0o644)
 
+	// A receipt bundle carrying the other view is refused by verify.
+	eb := b
+	eb.Checkpoint = string(forkSame)
+	if r := verify(writeBundle(t, dir, "equivocating.json", eb)); r.Code == 0 {
+		t.Fatal("a receipt bundle with an equivocating checkpoint verified")
+	}
+
 	bob := d.addr(t, "bob").String()
 	bobBefore := restBalance(t, d.api, bob, "uprova")
 	mustSucceed(t, provad(t, append([]string{"tx", "receipts", "report-equivocation", logID, forkFile, "--from", "bob"}, kr...)...))
