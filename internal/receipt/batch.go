@@ -183,27 +183,42 @@ func parseMember(payload []byte, rs *RootStatement) (*Statement, error) {
 // by pub, the statements hash to its root and size with no duplicates, and
 // each statement is valid and names the batch's provider.
 func VerifyBatch(b *Batch, pub ed25519.PublicKey) ([]*Statement, error) {
+	sts, _, err := verifyBatch(b, pub)
+	return sts, err
+}
+
+// VerifyBatchMembers is VerifyBatch followed by Batch.Members, building the
+// batch's tree once.
+func VerifyBatchMembers(b *Batch, pub ed25519.PublicKey) ([]*Statement, []*Member, error) {
+	sts, tr, err := verifyBatch(b, pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sts, b.members(tr), nil
+}
+
+func verifyBatch(b *Batch, pub ed25519.PublicKey) ([]*Statement, *tree, error) {
 	rs, root, err := verifyRoot(b.Root, pub)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rs.Predicate.Size != uint64(len(b.Statements)) {
-		return nil, fmt.Errorf("%w: root covers %d receipts, batch has %d", ErrBatchRoot, rs.Predicate.Size, len(b.Statements))
+		return nil, nil, fmt.Errorf("%w: root covers %d receipts, batch has %d", ErrBatchRoot, rs.Predicate.Size, len(b.Statements))
 	}
 	tr, err := batchTree(b.Statements)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !bytes.Equal(tr.root(), root) {
-		return nil, fmt.Errorf("%w: receipts hash to %x, signed root is %x", ErrBatchRoot, tr.root(), root)
+		return nil, nil, fmt.Errorf("%w: receipts hash to %x, signed root is %x", ErrBatchRoot, tr.root(), root)
 	}
 	sts := make([]*Statement, len(b.Statements))
 	for i, p := range b.Statements {
 		if sts[i], err = parseMember(p, rs); err != nil {
-			return nil, fmt.Errorf("receipt %d: %w", i, err)
+			return nil, nil, fmt.Errorf("receipt %d: %w", i, err)
 		}
 	}
-	return sts, nil
+	return sts, tr, nil
 }
 
 // DecodeBatch strictly decodes a batch: at most MaxBatchBytes and

@@ -44,11 +44,16 @@ func (b *Batch) Members() ([]*Member, error) {
 	if err != nil {
 		return nil, err
 	}
+	return b.members(tr), nil
+}
+
+// members splits b using its tree tr.
+func (b *Batch) members(tr *tree) []*Member {
 	ms := make([]*Member, len(b.Statements))
 	for i, s := range b.Statements {
 		ms[i] = &Member{Statement: s, Index: uint64(i), Proof: tr.proof(i), Root: b.Root}
 	}
-	return ms, nil
+	return ms
 }
 
 // Verify checks the batch root signature against pub, the inclusion of the

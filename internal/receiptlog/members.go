@@ -22,8 +22,16 @@ func memberEntries(ms []*receipt.Member) [][]byte {
 		return out
 	}
 	root := ms[0].Root.Canonical()
+	// One buffer for all; each entry's capacity ends where it does.
+	n := 0
+	for _, m := range ms {
+		n += memberLen(m, root)
+	}
+	buf := make([]byte, 0, n)
 	for i, m := range ms {
-		out[i] = appendMember(nil, m, root)
+		start := len(buf)
+		buf = appendMember(buf, m, root)
+		out[i] = buf[start:len(buf):len(buf)]
 	}
 	if !bytes.Equal(out[0], ms[0].Canonical()) {
 		for i, m := range ms {
@@ -33,14 +41,15 @@ func memberEntries(ms []*receipt.Member) [][]byte {
 	return out
 }
 
+// memberLen bounds the length of appendMember's output.
+func memberLen(m *receipt.Member, root []byte) int {
+	return 64 + base64.StdEncoding.EncodedLen(len(m.Statement)) + len(m.Proof)*67 + len(root)
+}
+
 // appendMember writes {"statement":..,"index":..,"proof":[..],"root":..}
 // as encoding/json writes receipt's wireMember: base64 and lower-case hex
 // need no escaping.
 func appendMember(dst []byte, m *receipt.Member, root []byte) []byte {
-	n := 64 + base64.StdEncoding.EncodedLen(len(m.Statement)) + len(m.Proof)*67 + len(root)
-	if dst == nil {
-		dst = make([]byte, 0, n)
-	}
 	dst = append(dst, `{"statement":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, m.Statement)
 	dst = append(dst, `","index":`...)

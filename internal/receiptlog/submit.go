@@ -57,16 +57,14 @@ type decoded struct {
 
 // DecodeSubmitRequest strictly decodes a request body: unknown members,
 // trailing data, bad base64 and too many keys are errors. It does not
-// decode the receipts themselves.
+// decode the receipts themselves. The request may share memory with body.
 func DecodeSubmitRequest(body []byte) (*SubmitRequest, []ed25519.PublicKey, error) {
-	var req SubmitRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("%w: data after the JSON object", ErrBadRequest)
+	req, ok := decodeSubmitFast(body)
+	if !ok {
+		var err error
+		if req, err = decodeSubmitJSON(body); err != nil {
+			return nil, nil, err
+		}
 	}
 	hasBatch := len(req.Batch) > 0 && !bytes.Equal(req.Batch, []byte("null"))
 	if (len(req.Envelopes) > 0) == hasBatch {
@@ -83,7 +81,22 @@ func DecodeSubmitRequest(body []byte) (*SubmitRequest, []ed25519.PublicKey, erro
 		}
 		pubs[i] = b
 	}
-	return &req, pubs, nil
+	return req, pubs, nil
+}
+
+// decodeSubmitJSON decodes body with encoding/json: unknown members and
+// trailing data are errors.
+func decodeSubmitJSON(body []byte) (*SubmitRequest, error) {
+	var req SubmitRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: data after the JSON object", ErrBadRequest)
+	}
+	return &req, nil
 }
 
 // check decodes and verifies every receipt of a request. Nothing is
@@ -131,17 +144,13 @@ func (s *Service) check(ctx context.Context, req *SubmitRequest, pubs []ed25519.
 		if err != nil {
 			return nil, fmt.Errorf("%w: batch: no public key given for %s", ErrInvalidReceipt, id)
 		}
-		sts, err := receipt.VerifyBatch(b, pub)
+		sts, ms, err := receipt.VerifyBatchMembers(b, pub)
 		if err != nil {
 			return nil, fmt.Errorf("%w: batch: %w", ErrInvalidReceipt, err)
 		}
 		used[id] = pub
 		for _, st := range sts {
 			models[st.Predicate.Model] = true
-		}
-		ms, err := b.Members()
-		if err != nil {
-			return nil, fmt.Errorf("%w: batch: %w", ErrInvalidReceipt, err)
 		}
 		out.entries = make([]*tessera.Entry, len(ms))
 		for i, data := range memberEntries(ms) {
