@@ -41,6 +41,12 @@ type result struct {
 	ProofsPerSec   float64 `json:"proofs_per_sec,omitempty"`
 	ProofsChecked  bool    `json:"proofs_checked,omitempty"`
 	LogSize        uint64  `json:"log_size"`
+	// Chain is loadgen's full result for chain-tx.
+	Chain *loadgen.Result `json:"chain,omitempty"`
+	// LoadBefore and LoadAfter are the 1, 5 and 15 minute load averages
+	// around the run.
+	LoadBefore string `json:"loadavg_before,omitempty"`
+	LoadAfter  string `json:"loadavg_after,omitempty"`
 }
 
 func (o options) kind() string {

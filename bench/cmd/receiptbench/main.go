@@ -8,6 +8,14 @@
 //	go run ./bench/cmd/receiptbench --mode service --url http://127.0.0.1:1319 --n 200000 --batch 1000
 //	go run ./bench/cmd/receiptbench --mode inproc --n 200000 --batch 1000 -o json
 //	go run ./bench/cmd/receiptbench --mode tessera-raw --n 200000 --batch 1000
+//	go run ./bench/cmd/receiptbench --mode chain-tx --chain-n 20000
+//	go run ./bench/cmd/receiptbench --mode all --n 200000 --batch 1000 --chain-n 20000
+//
+// chain-tx is baseline (a): one MsgRecordInference transaction per receipt
+// through consensus on a dev node (started here, or --rpc with --home),
+// counted when its block is committed. tessera-raw is baseline (b). all
+// runs inproc, tessera-raw and chain-tx one after the other and prints
+// them side by side with the ratios and the load average around each.
 //
 // --batch N sends N receipts per request as one signed batch; --envelopes
 // sends them as N single envelopes (one signature each, batch-verified).
@@ -39,11 +47,14 @@ type options struct {
 	duration, proofDuration     time.Duration
 	proofSpan                   uint64
 	cpuProfile                  string
+	rpc, home, provad           string
+	chainN, accounts            int
+	blockTime                   time.Duration
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.mode, "mode", "inproc", "service (against --url), inproc (start the service in this process), tessera-raw (baseline), serve (run only the service)")
+	flag.StringVar(&o.mode, "mode", "inproc", "service (against --url), inproc (start the service in this process), tessera-raw (baseline b), chain-tx (baseline a), all (inproc, tessera-raw, chain-tx), serve (run only the service)")
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:1319", "receipt log URL for --mode service")
 	flag.StringVar(&o.dir, "dir", "", "log directory for inproc, serve and tessera-raw (default: a new temporary directory)")
 	flag.StringVar(&o.listen, "listen", "127.0.0.1:1319", "address for --mode serve")
@@ -56,9 +67,15 @@ func main() {
 	flag.DurationVar(&o.proofDuration, "proof-duration", 5*time.Second, "length of the proof phase (0 skips it)")
 	flag.Uint64Var(&o.proofSpan, "proof-span", 0, "ask proofs for the last N entries (0: the whole log)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file")
+	flag.StringVar(&o.rpc, "rpc", "", "chain-tx: CometBFT RPC of a running dev node (default: start one)")
+	flag.StringVar(&o.home, "home", "", "chain-tx with --rpc: the node's devnet home (keys of the load* accounts)")
+	flag.StringVar(&o.provad, "provad", "", "chain-tx: provad binary for the node it starts (default: go build ./cmd/provad)")
+	flag.IntVar(&o.chainN, "chain-n", 20_000, "chain-tx: transactions (one receipt each)")
+	flag.IntVar(&o.accounts, "accounts", 100, "chain-tx: sender accounts of the node it starts")
+	flag.DurationVar(&o.blockTime, "block-time", time.Second, "chain-tx: consensus timeout_commit of the node it starts")
 	flag.Parse()
-	if o.n < 1 || o.batch < 1 || o.conns < 1 || (o.out != "text" && o.out != "json") {
-		fmt.Fprintln(os.Stderr, "receiptbench: --n, --batch and --conns must be positive, -o text or json")
+	if o.n < 1 || o.batch < 1 || o.conns < 1 || o.chainN < 1 || o.accounts < 1 || (o.out != "text" && o.out != "json") {
+		fmt.Fprintln(os.Stderr, "receiptbench: --n, --batch, --conns, --chain-n and --accounts must be positive, -o text or json")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -84,6 +101,14 @@ func run(ctx context.Context, o options) error {
 	switch o.mode {
 	case "serve":
 		return serve(ctx, o)
+	case "all":
+		return runAll(ctx, o)
+	case "chain-tx":
+		res, err := runChain(ctx, o)
+		if err != nil {
+			return err
+		}
+		return report(o, res)
 	case "tessera-raw":
 		res, err := runRaw(ctx, o)
 		if err != nil {
@@ -97,19 +122,24 @@ func run(ctx context.Context, o options) error {
 		}
 		return report(o, res)
 	case "inproc":
-		svc, url, closeFn, err := startService(ctx, o)
-		if err != nil {
-			return err
-		}
-		res, err := runService(ctx, o, url)
-		closeFn()
-		_ = svc
+		res, err := runInproc(ctx, o)
 		if err != nil {
 			return err
 		}
 		return report(o, res)
 	}
 	return fmt.Errorf("unknown --mode %q", o.mode)
+}
+
+// runInproc starts the service in this process and loads it over HTTP on
+// 127.0.0.1.
+func runInproc(ctx context.Context, o options) (*result, error) {
+	_, url, closeFn, err := startService(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
+	return runService(ctx, o, url)
 }
 
 func logDir(o options) (string, error) {
@@ -194,8 +224,14 @@ func report(o options, r *result) error {
 		return enc.Encode(r)
 	}
 	fmt.Printf("mode %s: %d receipts in %d requests of %d (%s), %d conns\n", r.Mode, r.Receipts, r.Requests, r.PerRequest, r.Kind, r.Conns)
-	fmt.Printf("  ingested+verified+durable+in checkpoint: %.0f receipts/s over %.2fs\n", r.ReceiptsPerSec, r.Seconds)
-	fmt.Printf("  submit→in published checkpoint: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.P50Ms, r.P99Ms, r.MaxMs)
+	if r.Chain != nil {
+		fmt.Printf("  verified+committed on chain: %.0f receipts/s over %.2fs\n", r.ReceiptsPerSec, r.Seconds)
+		fmt.Printf("  submit→committed block: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.P50Ms, r.P99Ms, r.MaxMs)
+		fmt.Printf("  %s\n", r.Chain)
+	} else {
+		fmt.Printf("  ingested+verified+durable+in checkpoint: %.0f receipts/s over %.2fs\n", r.ReceiptsPerSec, r.Seconds)
+		fmt.Printf("  submit→in published checkpoint: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.P50Ms, r.P99Ms, r.MaxMs)
+	}
 	if r.Proofs > 0 {
 		fmt.Printf("  inclusion proofs: %.0f/s (%d in %.2fs, all verified: %v)\n", r.ProofsPerSec, r.Proofs, r.ProofSeconds, r.ProofsChecked)
 	}
