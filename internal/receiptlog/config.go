@@ -36,8 +36,14 @@ const (
 	DefaultBatchMaxSize = 16384
 	DefaultBatchMaxAge  = 100 * time.Millisecond
 	// DefaultCheckpointInterval is how often Tessera publishes a checkpoint
-	// while the log grows (its minimum is 100ms).
-	DefaultCheckpointInterval = 200 * time.Millisecond
+	// while the log grows (its minimum is 100ms). It matches
+	// DefaultBatchMaxAge: Tessera skips a publication requested (after each
+	// sequenced batch) sooner than this after the last one and then waits a
+	// whole interval, so 200ms left most batches waiting 200 to 400ms for a
+	// checkpoint; at 100ms receiptbench (16 connections, batches of 1,000)
+	// measured p50 ~210ms instead of ~340ms and ~1.6 times the receipts
+	// per second.
+	DefaultCheckpointInterval = 100 * time.Millisecond
 	// DefaultCheckpointPoll is how often the service reads the published
 	// checkpoint to release waiting requests.
 	DefaultCheckpointPoll = 10 * time.Millisecond

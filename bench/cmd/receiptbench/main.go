@@ -50,6 +50,7 @@ type options struct {
 	rpc, home, provad           string
 	chainN, accounts            int
 	blockTime                   time.Duration
+	batchAge, cpInterval        time.Duration
 }
 
 func main() {
@@ -73,6 +74,8 @@ func main() {
 	flag.IntVar(&o.chainN, "chain-n", 20_000, "chain-tx: transactions (one receipt each)")
 	flag.IntVar(&o.accounts, "accounts", 100, "chain-tx: sender accounts of the node it starts")
 	flag.DurationVar(&o.blockTime, "block-time", time.Second, "chain-tx: consensus timeout_commit of the node it starts")
+	flag.DurationVar(&o.batchAge, "batch-max-age", receiptlog.DefaultBatchMaxAge, "log: Tessera's sequencing batch age (inproc, serve, tessera-raw)")
+	flag.DurationVar(&o.cpInterval, "checkpoint-interval", receiptlog.DefaultCheckpointInterval, "log: checkpoint publication interval (inproc, serve, tessera-raw)")
 	flag.Parse()
 	if o.n < 1 || o.batch < 1 || o.conns < 1 || o.chainN < 1 || o.accounts < 1 || (o.out != "text" && o.out != "json") {
 		fmt.Fprintln(os.Stderr, "receiptbench: --n, --batch, --conns, --chain-n and --accounts must be positive, -o text or json")
@@ -150,10 +153,13 @@ func logDir(o options) (string, error) {
 }
 
 // benchConfig is the service's default configuration with rate limiting
-// off: every request of the benchmark comes from 127.0.0.1.
-func benchConfig(dir string) receiptlog.Config {
+// off (every request of the benchmark comes from 127.0.0.1) and the
+// batching and checkpoint intervals of the flags.
+func benchConfig(o options, dir string) receiptlog.Config {
 	cfg := receiptlog.DefaultConfig(dir)
 	cfg.RatePerSecond = 0
+	cfg.BatchMaxAge = o.batchAge
+	cfg.CheckpointInterval = o.cpInterval
 	return cfg
 }
 
@@ -162,7 +168,7 @@ func startService(ctx context.Context, o options) (*receiptlog.Service, string, 
 	if err != nil {
 		return nil, "", nil, err
 	}
-	svc, err := receiptlog.New(ctx, benchConfig(dir), receiptlog.Deps{
+	svc, err := receiptlog.New(ctx, benchConfig(o, dir), receiptlog.Deps{
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		ModelStatus: registered,
 	})
@@ -200,7 +206,7 @@ func serve(ctx context.Context, o options) error {
 	if err != nil || (host != "127.0.0.1" && host != "localhost") {
 		return fmt.Errorf("--listen must be on 127.0.0.1")
 	}
-	svc, err := receiptlog.New(ctx, benchConfig(dir), receiptlog.Deps{
+	svc, err := receiptlog.New(ctx, benchConfig(o, dir), receiptlog.Deps{
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		ModelStatus: registered,
 	})

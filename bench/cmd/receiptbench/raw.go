@@ -15,7 +15,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/prova-network/prova/bench/loadgen"
-	"github.com/prova-network/prova/internal/receiptlog"
 	"github.com/prova-network/prova/internal/tlog"
 )
 
@@ -35,7 +34,7 @@ func runRaw(ctx context.Context, o options) (*result, error) {
 	if o.dir == "" {
 		defer os.RemoveAll(dir)
 	}
-	cfg := receiptlog.DefaultConfig(dir)
+	cfg := benchConfig(o, dir)
 	skey, _, err := tlog.GenerateKey(cfg.Origin)
 	if err != nil {
 		return nil, err
