@@ -23,7 +23,7 @@ import (
 // settings, no decoding, verification, model checks or duplicate index,
 // each chunk waiting for a published checkpoint like a service request.
 func runRaw(ctx context.Context, o options) (*result, error) {
-	w, err := sign(o)
+	w, err := sign(o, true)
 	if err != nil {
 		return nil, err
 	}
