@@ -11,8 +11,9 @@
 // model_signing's.
 //
 // Hashing streams each file through a fixed buffer per worker and runs in
-// parallel across files and across the shards of one file, so memory stays
-// at Workers × BufferSize whatever the model size. A manifest converts to an
+// parallel across files, across the shards of one file and, for BLAKE3,
+// across 16 MiB pieces of one shard (joined as subtrees of its hash tree),
+// so memory stays at Workers × BufferSize whatever the model size. A manifest converts to an
 // in-toto Statement v1 with the model_signing predicate (Manifest.Statement)
 // and back (ParseStatement).
 package fingerprint

@@ -33,8 +33,8 @@ func writePattern(t testing.TB, path string, n int) {
 
 // Whole-file vectors, produced by `b3sum fN` (b3sum 1.2.0, Debian package
 // b3sum) and `sha256sum fN` (GNU coreutils) on the files above. Sizes cross
-// BLAKE3's 1024-byte chunk and 8 KiB SIMD batch boundaries and this
-// package's 1 MiB read buffer.
+// BLAKE3's 1024-byte chunk, the 8 KiB (AVX2) and 16 KiB (AVX-512) SIMD batch
+// boundaries and this package's 256 KiB read buffer.
 var fileVectors = []struct {
 	size           int
 	blake3, sha256 string
