@@ -8,14 +8,19 @@ import (
 	"strings"
 )
 
-// runAll measures the log (inproc) and both baselines in one run, one
-// after the other, and prints them side by side.
+// runAll measures the log (served: the service in a child process; with
+// --inproc-log in this one) and both baselines in one run, one after the
+// other, and prints them side by side.
 func runAll(ctx context.Context, o options) error {
+	logMode, logRun := "served", runServed
+	if o.inprocLog {
+		logMode, logRun = "inproc", runInproc
+	}
 	phases := []struct {
 		mode string
 		run  func(context.Context, options) (*result, error)
 	}{
-		{"inproc", runInproc},
+		{logMode, logRun},
 		{"tessera-raw", runRaw},
 		{"chain-tx", runChain},
 	}
@@ -44,7 +49,7 @@ func runAll(ctx context.Context, o options) error {
 			log.ReceiptsPerSec/r.ReceiptsPerSec, r.LoadBefore, r.LoadAfter)
 	}
 	if log.Proofs > 0 {
-		fmt.Printf("inclusion proofs (inproc): %.0f/s (%d in %.2fs, sample verified: %v)\n", log.ProofsPerSec, log.Proofs, log.ProofSeconds, log.ProofsChecked)
+		fmt.Printf("inclusion proofs (%s): %.0f/s (%d in %.2fs, sample verified: %v)\n", log.Mode, log.ProofsPerSec, log.Proofs, log.ProofSeconds, log.ProofsChecked)
 	}
 	fmt.Printf("receipts: %d per request (%s), %d conns; chain-tx: %d transactions of one receipt\n", o.batch, o.kind(), o.conns, rs[2].Receipts)
 	return nil

@@ -14,7 +14,7 @@
 // chain-tx is baseline (a): one MsgRecordInference transaction per receipt
 // through consensus on a dev node (started here, or --rpc with --home),
 // counted when its block is committed. tessera-raw is baseline (b). all
-// runs inproc, tessera-raw and chain-tx one after the other and prints
+// runs served, tessera-raw and chain-tx one after the other and prints
 // them side by side with the ratios and the load average around each.
 //
 // --batch N sends N receipts per request as one signed batch; --envelopes
@@ -51,11 +51,12 @@ type options struct {
 	chainN, accounts            int
 	blockTime                   time.Duration
 	batchAge, cpInterval        time.Duration
+	inprocLog                   bool
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.mode, "mode", "inproc", "service (against --url), inproc (start the service in this process), tessera-raw (baseline b), chain-tx (baseline a), all (inproc, tessera-raw, chain-tx), serve (run only the service)")
+	flag.StringVar(&o.mode, "mode", "inproc", "service (against --url), served (start the service as a child process), inproc (start the service in this process), tessera-raw (baseline b), chain-tx (baseline a), all (served, tessera-raw, chain-tx), serve (run only the service)")
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:1319", "receipt log URL for --mode service")
 	flag.StringVar(&o.dir, "dir", "", "log directory for inproc, serve and tessera-raw (default: a new temporary directory)")
 	flag.StringVar(&o.listen, "listen", "127.0.0.1:1319", "address for --mode serve")
@@ -74,6 +75,7 @@ func main() {
 	flag.IntVar(&o.chainN, "chain-n", 20_000, "chain-tx: transactions (one receipt each)")
 	flag.IntVar(&o.accounts, "accounts", 100, "chain-tx: sender accounts of the node it starts")
 	flag.DurationVar(&o.blockTime, "block-time", time.Second, "chain-tx: consensus timeout_commit of the node it starts")
+	flag.BoolVar(&o.inprocLog, "inproc-log", false, "all: run the log in this process instead of a child process")
 	flag.DurationVar(&o.batchAge, "batch-max-age", receiptlog.DefaultBatchMaxAge, "log: Tessera's sequencing batch age (inproc, serve, tessera-raw)")
 	flag.DurationVar(&o.cpInterval, "checkpoint-interval", receiptlog.DefaultCheckpointInterval, "log: checkpoint publication interval (inproc, serve, tessera-raw)")
 	flag.Parse()
@@ -120,6 +122,12 @@ func run(ctx context.Context, o options) error {
 		return report(o, res)
 	case "service":
 		res, err := runService(ctx, o, o.url)
+		if err != nil {
+			return err
+		}
+		return report(o, res)
+	case "served":
+		res, err := runServed(ctx, o)
 		if err != nil {
 			return err
 		}
