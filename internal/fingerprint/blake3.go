@@ -4,10 +4,16 @@ import (
 	"math/bits"
 
 	"lukechampine.com/blake3/guts"
+
+	"github.com/prova-network/prova/internal/fingerprint/blake3x"
 )
 
-// BLAKE3 on top of the compression kernels of lukechampine.com/blake3/guts
-// (AVX-512 where the CPU has it, else AVX2, else portable Go).
+// BLAKE3 on top of our own AVX-512 kernels (package blake3x: 16 chunks or
+// 16 parents per call, subtrees of up to 256 chunks without leaving
+// AVX-512) where the CPU has AVX-512, else the compression kernels of
+// lukechampine.com/blake3/guts (AVX2, else portable Go). The partial last
+// chunk, the stack merges and the root always go through guts; they are a
+// few compressions per 16 MiB piece.
 //
 // The package's own blake3.Hasher is not used for bulk data: its Write
 // starts one goroutine per 16 KiB of input, which costs more than it gains
@@ -23,7 +29,14 @@ const (
 	b3Group     = guts.MaxSIMD * guts.ChunkSize // 16 chunks, one SIMD batch
 	b3GroupLog  = 4                             // log2(chunks per group)
 	b3MaxHeight = 64 - 10                       // 2^64 bytes / 2^10-byte chunks
+	// b3MaxSubtreeLog is log2 of the most chunks hashed in one
+	// blake3x.SubtreeCV call (256 chunks, 256 KiB: the default buffer).
+	b3MaxSubtreeLog = 8
 )
+
+// b3AVX512 selects the blake3x kernels; tests clear it to check the guts
+// path on machines with AVX-512.
+var b3AVX512 = blake3x.HasAVX512
 
 // b3 is a streaming BLAKE3 state, or the state of one piece of a larger
 // input that starts at chunk index base.
@@ -65,6 +78,23 @@ func (h *b3) update(p []byte, more bool) {
 		h.buflen = 0
 	}
 	for len(p) > b3Group || (more && len(p) == b3Group) {
+		if b3AVX512 {
+			// The largest run of 2^k groups that p holds (less the last
+			// group when it may end the input) and that starts at a
+			// multiple of its own size, as a tree subtree must.
+			n := len(p) / b3Group
+			if !more && len(p)%b3Group == 0 {
+				n--
+			}
+			k := min(bits.Len(uint(n))-1, b3MaxSubtreeLog-b3GroupLog)
+			if h.counter != 0 {
+				k = min(k, bits.TrailingZeros64(h.counter)-b3GroupLog)
+			}
+			size := b3Group << k
+			h.push(blake3x.SubtreeCV(p[:size], &guts.IV, h.base+h.counter, 0), b3GroupLog+k)
+			p = p[size:]
+			continue
+		}
 		h.pushGroup((*[b3Group]byte)(p))
 		p = p[b3Group:]
 	}
@@ -74,6 +104,10 @@ func (h *b3) update(p []byte, more bool) {
 // pushGroup hashes one full group at the current position and pushes its
 // chaining value (a subtree of height b3GroupLog).
 func (h *b3) pushGroup(g *[b3Group]byte) {
+	if b3AVX512 {
+		h.push(blake3x.SubtreeCV(g[:], &guts.IV, h.base+h.counter, 0), b3GroupLog)
+		return
+	}
 	n := guts.CompressBuffer(g, b3Group, &guts.IV, h.base+h.counter, 0)
 	h.push(guts.ChainingValue(n), b3GroupLog)
 }

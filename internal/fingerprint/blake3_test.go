@@ -7,6 +7,8 @@ import (
 
 	zeebo "github.com/zeebo/blake3"
 	luke "lukechampine.com/blake3"
+
+	"github.com/prova-network/prova/internal/fingerprint/blake3x"
 )
 
 // reference is an independent BLAKE3 implementation (zeebo/blake3, its own
@@ -170,4 +172,62 @@ func FuzzB3(f *testing.F) {
 			t.Fatalf("%d bytes in writes of %d: %x, want %x", len(data), s, got, want)
 		}
 	})
+}
+
+// kernels runs f with each BLAKE3 kernel this machine has: blake3x's
+// AVX-512 kernels and the lukechampine guts path.
+func kernels(t *testing.T, f func(t *testing.T)) {
+	saved := b3AVX512
+	t.Cleanup(func() { b3AVX512 = saved })
+	for _, x := range []bool{true, false} {
+		if x && !blake3x.HasAVX512 {
+			continue
+		}
+		b3AVX512 = x
+		t.Run("avx512="+strconv.FormatBool(x), f)
+	}
+}
+
+func TestB3Kernels(t *testing.T) {
+	kernels(t, func(t *testing.T) {
+		t.Run("reference", TestB3MatchesReference)
+		t.Run("pieces", TestB3Pieces)
+		t.Run("runs", testB3Runs)
+	})
+}
+
+func TestB3MaxSubtree(t *testing.T) {
+	if 1<<b3MaxSubtreeLog != blake3x.MaxSubtreeChunks {
+		t.Fatalf("b3MaxSubtreeLog = %d, blake3x.MaxSubtreeChunks = %d", b3MaxSubtreeLog, blake3x.MaxSubtreeChunks)
+	}
+}
+
+// testB3Runs writes whole groups in runs of uneven length, so that update
+// hashes subtrees of every size from 1 to 16 groups at every alignment
+// (a run after 3 groups may only start with a 1-group subtree).
+func testB3Runs(t *testing.T) {
+	data := make([]byte, 6<<20+5)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	for _, runs := range [][]int{{1, 3, 16, 5, 32, 7, 64, 2}, {3, 29, 17, 100, 1}, {16, 16, 16}, {255}, {256, 0}} {
+		var off int
+		h := newB3()
+		for _, groups := range runs {
+			end := min(off+groups*b3Group, len(data))
+			h.update(data[off:end], true)
+			off = end
+		}
+		for _, more := range []bool{false, true} {
+			g := *h
+			g.update(data[off:off+5], more) // more=true then an empty final write
+			if more {
+				g.update(nil, false)
+			}
+			if got, want := g.sum256(), reference(data[:off+5]); got != want {
+				t.Fatalf("runs %v (more %v): %x, want %x", runs, more, got, want)
+			}
+		}
+	}
 }
