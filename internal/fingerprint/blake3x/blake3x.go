@@ -43,8 +43,9 @@ var IV = [8]uint32{0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0
 
 // Chunks16 computes the chaining values of the 16 whole chunks in in, the
 // first of which has chunk counter counter, into out (transposed: word w
-// of chunk i's value at out[16*w+i]). flags are added to every block's
-// flags besides CHUNK_START and CHUNK_END.
+// of chunk i's value at out[16*w+i]). flags (without CHUNK_START and
+// CHUNK_END, which the function sets on the first and last block) are
+// added to every block's flags.
 func Chunks16(in *[GroupSize]byte, key *[8]uint32, counter uint64, flags uint32, out *[128]uint32) {
 	if HasAVX512 {
 		var ctr [32]uint32
