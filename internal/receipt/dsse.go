@@ -225,6 +225,60 @@ func (env *Envelope) wire() wireEnvelope {
 // Canonical returns the envelope's canonical JSON (see the package comment):
 // the bytes a transparency log stores.
 func (env *Envelope) Canonical() []byte {
+	if b, ok := env.appendCanonical(nil); ok {
+		return b
+	}
+	return env.canonicalJSON()
+}
+
+// appendCanonical writes the canonical JSON directly, byte for byte what
+// canonicalJSON writes, when the payload type and key IDs are plain
+// strings (printable ASCII without '"' or '\\', which encoding/json writes
+// as they are); ok is false otherwise.
+func (env *Envelope) appendCanonical(dst []byte) (_ []byte, ok bool) {
+	n := 64 + len(env.PayloadType) + base64.StdEncoding.EncodedLen(len(env.Payload))
+	if !plainJSON(env.PayloadType) {
+		return nil, false
+	}
+	for _, s := range env.Signatures {
+		if !plainJSON(s.KeyID) {
+			return nil, false
+		}
+		n += 32 + len(s.KeyID) + base64.StdEncoding.EncodedLen(len(s.Sig))
+	}
+	if dst == nil {
+		dst = make([]byte, 0, n)
+	}
+	dst = append(dst, `{"payload":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, env.Payload)
+	dst = append(dst, `","payloadType":"`...)
+	dst = append(dst, env.PayloadType...)
+	dst = append(dst, `","signatures":[`...)
+	for i, s := range env.Signatures {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"keyid":"`...)
+		dst = append(dst, s.KeyID...)
+		dst = append(dst, `","sig":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, s.Sig)
+		dst = append(dst, `"}`...)
+	}
+	return append(dst, "]}"...), true
+}
+
+// plainJSON reports whether encoding/json writes s between quotes as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalJSON is Canonical through encoding/json, for any strings.
+func (env *Envelope) canonicalJSON() []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -238,3 +238,48 @@ func FuzzStrictDecoder(f *testing.F) {
 		}
 	})
 }
+
+// canonicalAgrees fails t unless Canonical's direct writer, where it
+// applies, writes what encoding/json writes.
+func canonicalAgrees(t *testing.T, env *Envelope) {
+	t.Helper()
+	want := env.canonicalJSON()
+	got, ok := env.appendCanonical(nil)
+	if ok && !bytes.Equal(got, want) {
+		t.Fatalf("direct %s\nencoding/json %s", got, want)
+	}
+	if !bytes.Equal(env.Canonical(), want) {
+		t.Fatal("Canonical differs from encoding/json")
+	}
+}
+
+func TestEnvelopeCanonicalMatchesEncodingJSON(t *testing.T) {
+	_, priv := testKey("provider")
+	env := signed(t, priv, 1)
+	if _, ok := env.appendCanonical(nil); !ok {
+		t.Fatal("a signed envelope does not take the direct writer")
+	}
+	canonicalAgrees(t, env)
+	for _, odd := range []string{"", "a\"b", `a\b`, "a\nb", "<&>", "é", "\u2028", "\xff", "~ !"} {
+		e := *env
+		e.PayloadType = odd
+		canonicalAgrees(t, &e)
+		e = *env
+		e.Signatures = []Signature{{KeyID: odd, Sig: []byte{1, 2}}, {KeyID: "k"}}
+		canonicalAgrees(t, &e)
+		e.Signatures = nil
+		canonicalAgrees(t, &e)
+	}
+}
+
+func FuzzEnvelopeCanonical(f *testing.F) {
+	f.Add([]byte("payload"), PayloadType, "ed25519:ab", []byte("sig"), uint8(1))
+	f.Add([]byte{}, "a\"<", "\x00", []byte{}, uint8(3))
+	f.Fuzz(func(t *testing.T, payload []byte, typ, keyID string, sig []byte, n uint8) {
+		env := &Envelope{PayloadType: typ, Payload: payload}
+		for i := range int(n % 4) {
+			env.Signatures = append(env.Signatures, Signature{KeyID: keyID[:len(keyID)*i/3], Sig: sig})
+		}
+		canonicalAgrees(t, env)
+	})
+}
