@@ -47,6 +47,9 @@ type result struct {
 	// around the run.
 	LoadBefore string `json:"loadavg_before,omitempty"`
 	LoadAfter  string `json:"loadavg_after,omitempty"`
+	// IOPressure is /proc/pressure/io's "some" line after the run: other
+	// programs' disk use shows here.
+	IOPressure string `json:"io_pressure_after,omitempty"`
 }
 
 func (o options) kind() string {
