@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -250,9 +248,7 @@ func registerBenchModel(ctx context.Context, c *devnet.Client) error {
 // senders, each carrying one receipt of benchModel signed by the benchmark
 // provider key, as the statements of the log modes are.
 func signRecordTxs(c *devnet.Client, senders []sender, n int) ([]loadgen.Tx, error) {
-	seed := sha256.Sum256([]byte("receiptbench provider"))
-	priv := ed25519.NewKeyFromSeed(seed[:])
-	pub := priv.Public().(ed25519.PublicKey)
+	priv, pub := benchKey()
 	run := "tx" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	txs := make([]loadgen.Tx, n)
 	for i := range txs {
