@@ -198,8 +198,8 @@ if [ "${SKIP_COLD:-0}" != 1 ]; then
 			echo "${kind% }: provad ${pv_gbs} GB/s / dd ${dd_gbs} GB/s = $(ratio "$pv_gbs" "$dd_gbs") (target >= 0.95; median of $COLD_REPS)"
 		done
 		# Per repetition, the two commands ran back to back.
-		awk '{ gbs = $(NF-3); label = $0; sub(/[[:space:]]+[0-9.]+ s .*$/, "", label)
-			if (label ~ /dd/) d[label] = gbs; else { sub(/provad hash \(blake3\)/, "dd bs=16M", label); printf "%s pair: %.2f\n", label, gbs / d[label] } }' "$WORK/cold.txt"
+		awk '{ gbs = $(NF-3); kind = $0; sub(/[[:space:]]+(dd|provad) .*$/, "", kind)
+			if ($0 ~ / dd bs=/) d[kind] = gbs; else printf "%-10s pair: provad / dd = %.2f\n", kind, gbs / d[kind] }' "$WORK/cold.txt"
 	else
 		echo "cannot drop the page cache (need root: echo 3 > /proc/sys/vm/drop_caches); cold part skipped"
 	fi
