@@ -92,7 +92,7 @@ func addFingerprintFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArray(flagIgnore, nil, "glob of paths to leave out (repeatable; .git is always left out)")
 	cmd.Flags().String(flagSymlinks, "error", "symbolic links: error, follow or skip")
 	cmd.Flags().Int64(flagShardSize, 0, "shard files larger than this many bytes (0: the default, 1 GiB)")
-	cmd.Flags().Int(flagWorkers, 0, "files or shards hashed at once (0: one per CPU)")
+	cmd.Flags().Int(flagWorkers, 0, "files or shards hashed at once (0: four per CPU, so the disk sees several read streams)")
 }
 
 func fingerprintOptions(cmd *cobra.Command) (fingerprint.Options, error) {
