@@ -28,7 +28,7 @@
 //
 // Leaves are RFC 6962 leaf hashes, SHA-256(0x00 || record), and the tree is
 // the RFC 6962 Merkle tree hash over them, computed with the helpers in
-// internal/lightclient. Proofs are checked with lightclient.VerifyInclusion,
+// internal/tlog. Proofs are checked with tlog.VerifyInclusion,
 // the same verifier that checks receipt inclusion in transparency logs, so
 // dataset records and receipts share one verifier.
 //

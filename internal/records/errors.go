@@ -36,6 +36,6 @@ var (
 	// record count.
 	ErrSizeMismatch = errors.New("proof is for a different record count than the trusted one")
 	// ErrNotIncluded: the proof does not show the record under the trusted
-	// root. Errors wrapping it also wrap lightclient.ErrInclusionInvalid.
+	// root. Errors wrapping it also wrap tlog.ErrInclusionInvalid.
 	ErrNotIncluded = errors.New("record is not included under the trusted root")
 )

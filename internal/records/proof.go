@@ -8,7 +8,7 @@ import (
 	"io"
 	"unicode"
 
-	"github.com/prova-network/prova/internal/lightclient"
+	"github.com/prova-network/prova/internal/tlog"
 )
 
 // Proof document constants.
@@ -79,7 +79,7 @@ func NewInclusionProof(datasetID string, t *Tree, index uint64, record []byte) (
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(leaf, lightclient.LeafHash(record)) {
+	if !bytes.Equal(leaf, tlog.LeafHash(record)) {
 		return nil, fmt.Errorf("%w: record %d of the tree is not the given record", ErrRecordNotFound, index)
 	}
 	path, err := t.Prove(index)
@@ -138,7 +138,7 @@ func (p *InclusionProof) Validate() error {
 			return fmt.Errorf("%w: sibling %d is %d bytes, want %d", ErrInvalidProof, i, len(s), HashSize)
 		}
 	}
-	if !bytes.Equal(p.LeafHash, lightclient.LeafHash(p.Record)) {
+	if !bytes.Equal(p.LeafHash, tlog.LeafHash(p.Record)) {
 		return fmt.Errorf("%w: leaf hash is not the hash of the record", ErrInvalidProof)
 	}
 	if err := p.verify(p.Root); err != nil {
@@ -161,7 +161,7 @@ func checkDatasetID(id string) error {
 
 // Verify checks that the proof shows its record under root, the record root
 // proven on chain for the dataset. It recomputes the leaf hash from the
-// record and checks the audit path with lightclient.VerifyInclusion, the
+// record and checks the audit path with tlog.VerifyInclusion, the
 // verifier receipts use.
 //
 // A success proves the record is in the dataset. The index and size are only
@@ -195,8 +195,8 @@ func (p *InclusionProof) verify(root []byte) error {
 	for i, s := range p.Siblings {
 		path[i] = s
 	}
-	leaf := lightclient.LeafHash(p.Record)
-	if err := lightclient.VerifyInclusion(leaf, p.RecordIndex, p.TreeSize, path, root); err != nil {
+	leaf := tlog.LeafHash(p.Record)
+	if err := tlog.VerifyInclusion(leaf, p.RecordIndex, p.TreeSize, path, root); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotIncluded, err)
 	}
 	return nil

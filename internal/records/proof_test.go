@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prova-network/prova/internal/lightclient"
+	"github.com/prova-network/prova/internal/tlog"
 )
 
 const testDatasetID = "blake3:0000000000000000000000000000000000000000000000000000000000000001"
@@ -116,7 +116,7 @@ func TestVerifyFailures(t *testing.T) {
 		{"modified record and leaf hash", func(p *InclusionProof) {
 			p.Record = []byte("r9")
 			p.LeafHash = kLeaf(p.Record)
-		}, root, []error{ErrInvalidProof, ErrNotIncluded, lightclient.ErrInclusionInvalid}},
+		}, root, []error{ErrInvalidProof, ErrNotIncluded, tlog.ErrInclusionInvalid}},
 		{"wrong index", func(p *InclusionProof) { p.RecordIndex = 5 }, root, []error{ErrInvalidProof, ErrNotIncluded}},
 		// Size 8 instead of 7 would keep the same path shape for leaf 4 and
 		// verify; see TestVerifyWithSizePinsIndex.

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math/bits"
 
-	"github.com/prova-network/prova/internal/lightclient"
+	"github.com/prova-network/prova/internal/tlog"
 )
 
 // HashSize is the size of leaf, node and root hashes.
-const HashSize = lightclient.HashSize
+const HashSize = tlog.HashSize
 
 // Tree is an append-only RFC 6962 Merkle tree over records. It keeps the
 // 32-byte leaf hash of every record and, to give the root in O(1), the
@@ -24,7 +24,7 @@ type Tree struct {
 }
 
 // Append adds a record as the next leaf.
-func (t *Tree) Append(record []byte) { t.AppendLeafHash(lightclient.LeafHash(record)) }
+func (t *Tree) Append(record []byte) { t.AppendLeafHash(tlog.LeafHash(record)) }
 
 // AppendLeafHash adds a leaf whose RFC 6962 leaf hash the caller already
 // computed. It panics if the hash is not HashSize bytes (a programming
@@ -38,7 +38,7 @@ func (t *Tree) AppendLeafHash(leaf []byte) {
 	// Merge equal-height subtrees, as in binary addition: a run of perfect
 	// subtrees of sizes 2^k, 2^k becomes one of size 2^(k+1).
 	for n := len(t.stack); n > 0 && t.heights[n-1] == height; n-- {
-		h = lightclient.NodeHash(t.stack[n-1], h)
+		h = tlog.NodeHash(t.stack[n-1], h)
 		height++
 		t.stack, t.heights = t.stack[:n-1], t.heights[:n-1]
 	}
@@ -53,13 +53,13 @@ func (t *Tree) Size() uint64 { return uint64(len(t.leaves) / HashSize) }
 // tree that is SHA-256 of the empty string.
 func (t *Tree) Root() []byte {
 	if len(t.stack) == 0 {
-		return lightclient.EmptyRoot()
+		return tlog.EmptyRoot()
 	}
 	// RFC 6962 splits at the largest power of two below the size, so the
 	// root is the compact range folded from the right.
 	r := t.stack[len(t.stack)-1]
 	for i := len(t.stack) - 2; i >= 0; i-- {
-		r = lightclient.NodeHash(t.stack[i], r)
+		r = tlog.NodeHash(t.stack[i], r)
 	}
 	return append([]byte(nil), r...)
 }
@@ -106,7 +106,7 @@ func (t *Tree) subtreeHash(lo, hi uint64) []byte {
 		return t.leaf(lo)
 	}
 	k := split(hi - lo)
-	return lightclient.NodeHash(t.subtreeHash(lo, lo+k), t.subtreeHash(lo+k, hi))
+	return tlog.NodeHash(t.subtreeHash(lo, lo+k), t.subtreeHash(lo+k, hi))
 }
 
 func (t *Tree) leaf(i uint64) []byte { return t.leaves[i*HashSize : (i+1)*HashSize : (i+1)*HashSize] }

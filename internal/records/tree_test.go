@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/prova-network/prova/internal/lightclient"
+	"github.com/prova-network/prova/internal/tlog"
 )
 
 // Hand-rolled RFC 6962 hashing (section 2.1), straight from crypto/sha256 and
-// independent of the lightclient helpers and of Tree.
+// independent of the tlog helpers and of Tree.
 func kLeaf(b []byte) []byte {
 	s := sha256.Sum256(append([]byte{0x00}, b...))
 	return s[:]
@@ -149,16 +149,16 @@ func TestProveEveryIndex(t *testing.T) {
 				t.Fatalf("size %d index %d: %d hashes, proofLen says %d", n, i, len(path), proofLen(i, uint64(n)))
 			}
 			leaf := kLeaf(recs[i])
-			if err := lightclient.VerifyInclusion(leaf, i, uint64(n), path, root); err != nil {
+			if err := tlog.VerifyInclusion(leaf, i, uint64(n), path, root); err != nil {
 				t.Fatalf("size %d index %d: %v", n, i, err)
 			}
 			// The same path must not prove a neighbouring record, nor this
 			// record at another index.
 			other := kLeaf(recs[(i+1)%uint64(n)])
-			if n > 1 && lightclient.VerifyInclusion(other, i, uint64(n), path, root) == nil {
+			if n > 1 && tlog.VerifyInclusion(other, i, uint64(n), path, root) == nil {
 				t.Fatalf("size %d index %d: proof verifies for another record", n, i)
 			}
-			if n > 1 && lightclient.VerifyInclusion(leaf, (i+1)%uint64(n), uint64(n), path, root) == nil {
+			if n > 1 && tlog.VerifyInclusion(leaf, (i+1)%uint64(n), uint64(n), path, root) == nil {
 				t.Fatalf("size %d index %d: proof verifies at index %d", n, i, (i+1)%uint64(n))
 			}
 		}
