@@ -13,12 +13,13 @@ import (
 
 // Identifiers of the formats.
 const (
-	// StatementType is the in-toto Statement v1 "_type".
-	StatementType = "https://in-toto.io/Statement/v1"
+	// StatementType is the in-toto Statement v1 "_type" (shared with the
+	// model_signing statements of internal/fingerprint).
+	StatementType = fingerprint.StatementType
 	// PredicateType is the predicate type of a single inference receipt.
 	PredicateType = "https://prova.network/receipt/v1"
 	// PayloadType is the DSSE payload type of every envelope here.
-	PayloadType = "application/vnd.in-toto+json"
+	PayloadType = fingerprint.PayloadType
 	// OutputSubject is the name of a receipt's only subject.
 	OutputSubject = "output"
 	// keyIDPrefix starts every key ID; see KeyID.
@@ -44,11 +45,9 @@ type Statement struct {
 }
 
 // Subject is an in-toto ResourceDescriptor: a name and a digest set mapping
-// algorithm ("blake3", "sha256") to lower-case hex.
-type Subject struct {
-	Name   string            `json:"name"`
-	Digest map[string]string `json:"digest"`
-}
+// algorithm ("blake3", "sha256") to lower-case hex. It is the type the
+// artifact manifests of internal/fingerprint use.
+type Subject = fingerprint.Subject
 
 // Predicate is what one inference did. Digests are digest IDs
 // ("blake3:<hex>" or "sha256:<hex>"); Time is RFC 3339 in UTC ("Z").
