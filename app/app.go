@@ -309,7 +309,7 @@ func New(
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName,
 		minttypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
-		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, contenttypes.ModuleName, receiptstypes.ModuleName, consensustypes.ModuleName,
+		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, receiptstypes.ModuleName, contenttypes.ModuleName, consensustypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(append([]string{consensustypes.ModuleName}, genesisOrder[:len(genesisOrder)-1]...)...)
