@@ -33,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -55,6 +56,7 @@ import (
 
 type options struct {
 	models, roots, minParents, maxParents, window, batch, queries int
+	datasets, datasetsPerModel                                    int
 	depth                                                         uint
 	local                                                         float64
 	seed                                                          uint64
@@ -78,6 +80,8 @@ func run() error {
 	flag.IntVar(&o.maxParents, "max-parents", 3, "most parents of a non-root model")
 	flag.IntVar(&o.window, "window", 1000, "recent models a local parent is drawn from")
 	flag.Float64Var(&o.local, "local", 0.5, "probability that a parent is drawn from the recent window")
+	flag.IntVar(&o.datasets, "datasets", 0, "synthetic datasets to register before the models")
+	flag.IntVar(&o.datasetsPerModel, "datasets-per-model", 0, "dataset links (trained_on) per model, drawn from --datasets")
 	flag.IntVar(&o.batch, "batch", 50_000, "models per committed IAVL version")
 	flag.IntVar(&o.queries, "queries", 10_000, "queries of each kind (random models)")
 	flag.UintVar(&o.depth, "depth", 5, "max_depth of the Ancestors query")
@@ -89,6 +93,9 @@ func run() error {
 	flag.Parse()
 	if o.roots < 1 || o.roots > o.models || o.minParents < 1 || o.maxParents < o.minParents || o.batch < 1 {
 		return fmt.Errorf("bad flags: need 1 <= roots <= models, 1 <= min-parents <= max-parents, batch >= 1")
+	}
+	if o.datasetsPerModel < 0 || o.datasetsPerModel > o.datasets {
+		return fmt.Errorf("bad flags: need 0 <= datasets-per-model <= datasets")
 	}
 
 	dir := o.workdir
@@ -127,8 +134,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("populated %d models, %d parent edges in %s (%.0f models/s), height %d, db %s\n",
-		o.models, pop.edges, pop.took.Round(time.Millisecond), float64(o.models)/pop.took.Seconds(),
+	fmt.Printf("populated %d models, %d parent edges, %d datasets, %d dataset edges (%d edges) in %s (%.0f models/s), height %d, db %s\n",
+		o.models, pop.edges, o.datasets, pop.datasetEdges, pop.edges+pop.datasetEdges, pop.took.Round(time.Millisecond), float64(o.models)/pop.took.Seconds(),
 		a.LastBlockHeight(), dirSize(filepath.Join(dir, "data")))
 	return measureRounds(a, o)
 }
@@ -190,8 +197,13 @@ func modelID(i int) string {
 }
 
 type population struct {
-	edges int
-	took  time.Duration
+	edges, datasetEdges int
+	took                time.Duration
+}
+
+func datasetID(i int) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("lineagebench dataset %d", i)))
+	return "sha256:" + hex.EncodeToString(h[:])
 }
 
 // populate writes o.models models through the keeper's collections, as
@@ -207,6 +219,20 @@ func populate(a *app.App, o options) (population, error) {
 	start := time.Now()
 	var p population
 	height := a.LastBlockHeight()
+	if o.datasets > 0 {
+		height++
+		ctx := a.NewUncachedContext(false, cmtproto.Header{ChainID: "lineagebench-1", Height: height, Time: time.Unix(1_800_000_000+height, 0)})
+		for i := range o.datasets {
+			d := types.Dataset{
+				Info:  types.DatasetInfo{Id: datasetID(i), Name: fmt.Sprintf("dataset-%d", i), Version: "1.0", License: "CC-BY-4.0"},
+				Owner: owner, RegisteredHeight: height, RegisteredTime: 1_800_000_000 + height,
+			}
+			if err := k.Datasets.Set(ctx, d.Info.Id, d); err != nil {
+				return p, err
+			}
+		}
+		a.CommitMultiStore().Commit()
+	}
 	for lo := 0; lo < o.models; lo += o.batch {
 		height++
 		hi := min(lo+o.batch, o.models)
@@ -237,9 +263,21 @@ func populate(a *app.App, o options) (population, error) {
 					m.Info.Parents = append(m.Info.Parents, types.ParentLink{ModelId: ids[j], Relation: types.ParentRelation_PARENT_RELATION_FINETUNE})
 				}
 			}
+			for len(m.Info.Datasets) < o.datasetsPerModel {
+				d := datasetID(rng.IntN(o.datasets))
+				if !slices.ContainsFunc(m.Info.Datasets, func(l types.DatasetLink) bool { return l.DatasetId == d }) {
+					m.Info.Datasets = append(m.Info.Datasets, types.DatasetLink{DatasetId: d, Relation: types.DatasetRelation_DATASET_RELATION_TRAINED_ON})
+				}
+			}
 			if err := k.Models.Set(ctx, m.Info.Id, m); err != nil {
 				return p, err
 			}
+			for _, l := range m.Info.Datasets {
+				if err := k.DatasetUses.Set(ctx, collections.Join(l.DatasetId, m.Info.Id), uint64(l.Relation)); err != nil {
+					return p, err
+				}
+			}
+			p.datasetEdges += len(m.Info.Datasets)
 			for _, par := range m.Info.Parents {
 				if err := k.Children.Set(ctx, collections.Join(par.ModelId, m.Info.Id), uint64(par.Relation)); err != nil {
 					return p, err
@@ -250,7 +288,7 @@ func populate(a *app.App, o options) (population, error) {
 		a.CommitMultiStore().Commit()
 		el := time.Since(start)
 		fmt.Printf("  %9d models, %10d edges, height %d, %s elapsed, %.0f models/s\n",
-			hi, p.edges, height, el.Round(time.Second), float64(hi)/el.Seconds())
+			hi, p.edges+p.datasetEdges, height, el.Round(time.Second), float64(hi)/el.Seconds())
 	}
 	p.took = time.Since(start)
 	return p, nil
