@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -129,24 +130,57 @@ func TestDecodeBatchRejects(t *testing.T) {
 	}
 }
 
+// FuzzDecodeBatch: DecodeBatch either fails with a decoding sentinel or
+// returns 1 to MaxBatchReceipts statements within the caps and a root of the
+// envelope shape, whose canonical form decodes to an equal batch and
+// re-encodes to the same bytes; VerifyBatch of it either fails with a
+// sentinel or returns one valid statement per receipt.
 func FuzzDecodeBatch(f *testing.F) {
 	pub, priv := testKey("provider")
-	f.Add(signedBatch(f, priv, 3).Canonical())
+	good := signedBatch(f, priv, 3).Canonical()
+	f.Add(good)
+	f.Add(signedBatch(f, priv, 1).Canonical())
+	for _, m := range mutations(good) {
+		f.Add(m)
+	}
 	f.Add([]byte(`{"receipts":["e30="],"root":{"payload":"","payloadType":"","signatures":[]}}`))
+	f.Add([]byte(`{"receipts":[],"root":{"payload":"","payloadType":"","signatures":[]}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		b, err := DecodeBatch(in)
+		if err != nil {
+			decodeFailed(t, err)
+			return
+		}
+		if len(b.Statements) == 0 || len(b.Statements) > MaxBatchReceipts {
+			t.Fatalf("decoded a batch of %d receipts", len(b.Statements))
+		}
+		for i, s := range b.Statements {
+			if len(s) > MaxStatementBytes {
+				t.Fatalf("receipt %d is %d bytes", i, len(s))
+			}
+		}
+		envelopeShape(t, b.Root)
+		again, err := DecodeBatch(b.Canonical())
+		if err != nil {
+			t.Fatalf("canonical form does not decode: %v", err)
+		}
+		if !reflect.DeepEqual(again, b) || !bytes.Equal(again.Canonical(), b.Canonical()) {
+			t.Fatalf("canonical form does not round trip:\n%+v\n%+v", b, again)
+		}
+		sts, err := VerifyBatch(b, pub)
 		if err != nil {
 			if !anySentinel(err) {
 				t.Fatalf("error without a sentinel: %v", err)
 			}
 			return
 		}
-		again, err := DecodeBatch(b.Canonical())
-		if err != nil || !bytes.Equal(again.Canonical(), b.Canonical()) {
-			t.Fatalf("canonical form does not round trip: %v", err)
+		if len(sts) != len(b.Statements) {
+			t.Fatalf("verified %d statements of %d", len(sts), len(b.Statements))
 		}
-		if _, err := VerifyBatch(b, pub); err != nil && !anySentinel(err) {
-			t.Fatalf("error without a sentinel: %v", err)
+		for _, st := range sts {
+			if err := st.Validate(); err != nil {
+				t.Fatalf("verified an invalid statement: %v", err)
+			}
 		}
 	})
 }

@@ -1,17 +1,29 @@
 package receipt
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/prova-network/prova/internal/fingerprint"
 )
 
+// digestIDAgrees fails t unless checkDigestID, which does not decode,
+// accepts exactly what fingerprint.ParseDigest (the reference) accepts: the
+// canonical digest IDs, which print back unchanged; and rejects the rest
+// with an error wrapping fingerprint.ErrInvalidDigest.
 func digestIDAgrees(t *testing.T, v string) {
 	t.Helper()
-	_, want := fingerprint.ParseDigest(v)
-	if got := checkDigestID(v); (got == nil) != (want == nil) {
+	d, want := fingerprint.ParseDigest(v)
+	got := checkDigestID(v)
+	if (got == nil) != (want == nil) {
 		t.Fatalf("%q: checkDigestID %v, ParseDigest %v", v, got, want)
+	}
+	if got != nil && !errors.Is(got, fingerprint.ErrInvalidDigest) {
+		t.Fatalf("%q: error without fingerprint.ErrInvalidDigest: %v", v, got)
+	}
+	if got == nil && d.String() != v {
+		t.Fatalf("accepted %q, which prints as %q", v, d.String())
 	}
 }
 
@@ -28,5 +40,9 @@ func TestCheckDigestIDMatchesParseDigest(t *testing.T) {
 func FuzzCheckDigestID(f *testing.F) {
 	f.Add("blake3:" + strings.Repeat("ab", 32))
 	f.Add("sha256:" + strings.Repeat("0f", 32))
+	f.Add("sha256:" + strings.Repeat("0F", 32))
+	f.Add("blake3:" + strings.Repeat("ab", 31))
+	f.Add("md5:" + strings.Repeat("ab", 32))
+	f.Add("")
 	f.Fuzz(digestIDAgrees)
 }

@@ -3,6 +3,7 @@ package receipt
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -111,6 +112,10 @@ func TestDecodeMemberRejects(t *testing.T) {
 	}
 }
 
+// FuzzDecodeMember: DecodeMember either fails with a decoding sentinel or
+// returns a member within the caps whose canonical form decodes to an equal
+// member and re-encodes to the same bytes; Verify of it either fails with a
+// sentinel or returns a valid statement.
 func FuzzDecodeMember(f *testing.F) {
 	pub, priv := testKey("provider")
 	ms, err := signedBatch(f, priv, 5).Members()
@@ -118,19 +123,38 @@ func FuzzDecodeMember(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(ms[3].Canonical())
+	f.Add(ms[0].Canonical())
+	for _, m := range mutations(ms[3].Canonical()) {
+		f.Add(m)
+	}
+	f.Add([]byte(`{"statement":"QQ==","index":0,"proof":[],"root":{"payload":"QQ==","payloadType":"x","signatures":[]}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		m, err := DecodeMember(in)
 		if err != nil {
-			if !anySentinel(err) {
-				t.Fatalf("error without a sentinel: %v", err)
-			}
+			decodeFailed(t, err)
 			return
 		}
-		again, err := DecodeMember(m.Canonical())
-		if err != nil || !bytes.Equal(again.Canonical(), m.Canonical()) {
-			t.Fatalf("canonical form does not round trip: %v", err)
+		if len(m.Statement) > MaxStatementBytes || len(m.Proof) > maxBatchProof {
+			t.Fatalf("decoded a member over the caps: %d statement bytes, %d proof hashes", len(m.Statement), len(m.Proof))
 		}
-		if _, err := m.Verify(pub); err != nil && !anySentinel(err) {
+		for _, h := range m.Proof {
+			if len(h) != HashSize {
+				t.Fatalf("decoded a %d-byte proof hash", len(h))
+			}
+		}
+		envelopeShape(t, m.Root)
+		again, err := DecodeMember(m.Canonical())
+		if err != nil {
+			t.Fatalf("canonical form does not decode: %v", err)
+		}
+		if !reflect.DeepEqual(again, m) || !bytes.Equal(again.Canonical(), m.Canonical()) {
+			t.Fatalf("canonical form does not round trip:\n%+v\n%+v", m, again)
+		}
+		if st, err := m.Verify(pub); err == nil {
+			if err := st.Validate(); err != nil {
+				t.Fatalf("verified an invalid statement: %v", err)
+			}
+		} else if !anySentinel(err) {
 			t.Fatalf("error without a sentinel: %v", err)
 		}
 	})

@@ -3,10 +3,12 @@ package receipt
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // refEnvelope is the reference path from JSON to an Envelope: the
@@ -229,6 +231,9 @@ func FuzzStrictDecoder(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, s := range mutations(env.Canonical()) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		agree(t, b)
 		a, errA := decodeBase64(named("x"), b)
@@ -272,14 +277,35 @@ func TestEnvelopeCanonicalMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// FuzzEnvelopeCanonical: Canonical writes, for any envelope, exactly what
+// encoding/json writes (the reference), and those bytes decode with
+// encoding/json back to the envelope's fields wherever its strings are
+// valid UTF-8 (encoding/json replaces invalid bytes).
 func FuzzEnvelopeCanonical(f *testing.F) {
 	f.Add([]byte("payload"), PayloadType, "ed25519:ab", []byte("sig"), uint8(1))
 	f.Add([]byte{}, "a\"<", "\x00", []byte{}, uint8(3))
+	f.Add([]byte{0xff}, "\xff\u2028", "k\\", []byte{0}, uint8(2))
 	f.Fuzz(func(t *testing.T, payload []byte, typ, keyID string, sig []byte, n uint8) {
 		env := &Envelope{PayloadType: typ, Payload: payload}
 		for i := range int(n % 4) {
 			env.Signatures = append(env.Signatures, Signature{KeyID: keyID[:len(keyID)*i/3], Sig: sig})
 		}
 		canonicalAgrees(t, env)
+		var w wireEnvelope
+		if err := json.Unmarshal(env.Canonical(), &w); err != nil {
+			t.Fatalf("canonical form does not decode: %v", err)
+		}
+		want := env.wire()
+		if !utf8.ValidString(typ) {
+			w.PayloadType = want.PayloadType
+		}
+		if !utf8.ValidString(keyID) {
+			for i := range w.Signatures {
+				w.Signatures[i].KeyID = want.Signatures[i].KeyID
+			}
+		}
+		if !reflect.DeepEqual(w, want) {
+			t.Fatalf("canonical form decodes to %+v, want %+v", w, want)
+		}
 	})
 }
