@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,8 +204,8 @@ func (m *Manifest) Validate() error {
 		if r.Digest.Algorithm != m.Algorithm {
 			return fmt.Errorf("%w: resource %q has a %q digest in a %q manifest", ErrInvalidManifest, r.Name, r.Digest.Algorithm, m.Algorithm)
 		}
-		if r.Size < 0 {
-			return fmt.Errorf("%w: resource %q has negative size %d", ErrInvalidManifest, r.Name, r.Size)
+		if r.Size < 0 || r.Size > math.MaxInt64-total {
+			return fmt.Errorf("%w: resource %q has size %d, negative or past an int64 total", ErrInvalidManifest, r.Name, r.Size)
 		}
 		k, err := r.key(m.Serialization.Method)
 		if err != nil {

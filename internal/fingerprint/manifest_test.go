@@ -1,11 +1,14 @@
 package fingerprint
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -213,32 +216,62 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-// FuzzParseManifest: no panic on any input, and whatever parses is valid and
-// re-encodes to something that parses to the same manifest.
+// FuzzParseManifest: ParseManifest either fails with ErrInvalidManifest or
+// returns a manifest that validates, has a total size that is the
+// non-negative sum of its resources' sizes, and whose json.Marshal parses
+// back to an equal manifest and re-encodes to the same bytes.
 func FuzzParseManifest(f *testing.F) {
 	d, _ := BLAKE3.Sum(nil)
 	m := &Manifest{Name: "m", Algorithm: BLAKE3, Serialization: Serialization{Method: MethodFiles, HashType: "blake3"},
-		Resources: []Resource{{Name: "a", Digest: d}}}
+		Resources: []Resource{{Name: "a", Digest: d, Size: 3}}, Size: 3}
 	m.Digest, _ = SubjectDigest(BLAKE3, m.Resources)
 	seed, _ := json.Marshal(m)
+	f.Add(seed)
+	f.Add([]byte(strings.Replace(string(seed), `"size":3,`, `"size":4,`, 1))) // wrong total
+	f.Add([]byte(strings.Replace(string(seed), `"name":"m",`, `"name":"m","extra":1,`, 1)))
+	f.Add(append(seed, seed...))
+	// Two files whose sizes add up past the largest int64.
+	m.Resources = []Resource{{Name: "a", Digest: d, Size: 1 << 62}, {Name: "b", Digest: d, Size: 1 << 62}, {Name: "c", Digest: d, Size: 1 << 62}, {Name: "d", Digest: d, Size: 1 << 62}}
+	m.Size = 0
+	m.Digest, _ = SubjectDigest(BLAKE3, m.Resources)
+	seed, _ = json.Marshal(m)
 	f.Add(seed)
 	f.Add([]byte(`{"resources":[{"name":"a:0:1","digest":"sha256:00"}]}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseManifest(data)
 		if err != nil {
+			if !errors.Is(err, ErrInvalidManifest) {
+				t.Fatalf("error without ErrInvalidManifest: %v", err)
+			}
 			return
 		}
 		if err := m.Validate(); err != nil {
 			t.Fatalf("parsed manifest is invalid: %v", err)
+		}
+		var total int64
+		for _, r := range m.Resources {
+			if r.Size > math.MaxInt64-total {
+				t.Fatalf("accepted resource sizes that overflow int64 (total %d)", m.Size)
+			}
+			total += r.Size
+		}
+		if m.Size != total {
+			t.Fatalf("size %d, resources sum to %d", m.Size, total)
 		}
 		again, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		back, err := ParseManifest(again)
-		if err != nil || back.Digest != m.Digest {
+		if err != nil {
 			t.Fatalf("re-encoded manifest does not parse back: %v", err)
+		}
+		if !reflect.DeepEqual(back, m) {
+			t.Fatalf("round trip changed the manifest:\n%+v\n%+v", m, back)
+		}
+		if b, _ := json.Marshal(back); !bytes.Equal(b, again) {
+			t.Fatalf("re-encoding is not stable:\n%s\n%s", again, b)
 		}
 	})
 }
