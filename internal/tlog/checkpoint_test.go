@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 func testRoot(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
@@ -118,8 +120,17 @@ func TestVerifyAppend(t *testing.T) {
 	}
 }
 
+// FuzzParseCheckpoint: ParseCheckpoint either fails with
+// ErrCheckpointMalformed or returns a checkpoint with a 32-byte root whose
+// Marshal is exactly the first three lines of the input (the format has one
+// spelling of each) and parses back to an equal checkpoint.
 func FuzzParseCheckpoint(f *testing.F) {
-	f.Add(Checkpoint{Origin: "o", Size: 3, Hash: testRoot("x")}.Marshal())
+	body := Checkpoint{Origin: "o", Size: 3, Hash: testRoot("x")}.Marshal()
+	f.Add(body)
+	f.Add(append(body, "ext line\n"...))
+	f.Add(append(body, "\n"...))                                     // empty extension line
+	f.Add(bytes.Replace(body, []byte("\n3\n"), []byte("\n03\n"), 1)) // leading zero
+	f.Add(bytes.Replace(body, []byte("=\n"), []byte("\n"), 1))       // unpadded base64
 	f.Add([]byte("o\n1\nAAAA\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cp, err := ParseCheckpoint(b)
@@ -129,7 +140,12 @@ func FuzzParseCheckpoint(f *testing.F) {
 			}
 			return
 		}
-		// A parsed checkpoint re-encodes to the body minus extension lines.
+		if len(cp.Hash) != HashSize {
+			t.Fatalf("accepted a %d-byte root", len(cp.Hash))
+		}
+		if !bytes.HasPrefix(b, cp.Marshal()) {
+			t.Fatalf("%q parses to %+v, which marshals to %q", b, cp, cp.Marshal())
+		}
 		again, err := ParseCheckpoint(cp.Marshal())
 		if err != nil || again.Origin != cp.Origin || again.Size != cp.Size || !bytes.Equal(again.Hash, cp.Hash) {
 			t.Fatalf("re-encode mismatch: %+v %+v %v", cp, again, err)
@@ -137,22 +153,73 @@ func FuzzParseCheckpoint(f *testing.F) {
 	})
 }
 
+// FuzzOpen: Open either fails with ErrCheckpointMalformed or
+// ErrCheckpointSignature, or returns one of the checkpoints the key signed
+// (whatever else the note carries: other signatures, reordered lines); and
+// what it returns, signed again, opens to the same checkpoint.
 func FuzzOpen(f *testing.F) {
 	skey, vkey, _ := GenerateKey("o")
-	signed, _ := Sign(Checkpoint{Origin: "o", Size: 3, Hash: testRoot("x")}, skey)
-	f.Add(signed)
+	_, otherKey, _ := GenerateKey("o")
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	cps := []Checkpoint{{Origin: "o", Size: 3, Hash: testRoot("x")}, {Origin: "o", Size: 0, Hash: testRoot("")}}
+	for _, cp := range cps {
+		signed, err := Sign(cp, skey)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(signed)
+		f.Add(bytes.Replace(signed, []byte("— o "), []byte("— p "), 1)) // a signature by a key not given
+	}
+	// Signed by the key but not a valid checkpoint, or for another origin.
+	for _, text := range []string{string(cps[0].Marshal()) + "ext\n", "o\n03\n" + strings.Split(string(cps[0].Marshal()), "\n")[2] + "\n",
+		strings.Replace(string(cps[0].Marshal()), "o\n", "p\n", 1)} {
+		signed, err := note.Sign(&note.Note{Text: text}, signer)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(signed)
+	}
+	f.Add([]byte("o\n3\nAAAA\n\n— o x\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := Open(b, vkey); err != nil && !errors.Is(err, ErrCheckpointMalformed) && !errors.Is(err, ErrCheckpointSignature) {
-			t.Fatalf("unregistered error %v", err)
+		cp, err := Open(b, vkey)
+		if err != nil {
+			if !errors.Is(err, ErrCheckpointMalformed) && !errors.Is(err, ErrCheckpointSignature) {
+				t.Fatalf("unregistered error %v", err)
+			}
+			return
+		}
+		signed := false
+		for _, c := range cps {
+			signed = signed || (c.Origin == cp.Origin && c.Size == cp.Size && bytes.Equal(c.Hash, cp.Hash))
+		}
+		if !signed {
+			t.Fatalf("opened %+v, which the key never signed, from %q", cp, b)
+		}
+		if _, err := Open(b, otherKey); !errors.Is(err, ErrCheckpointSignature) {
+			t.Fatalf("another key named o opens %q: %v", b, err)
+		}
+		again, err := Sign(cp, skey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, err := Open(again, vkey); err != nil || back.Size != cp.Size || !bytes.Equal(back.Hash, cp.Hash) {
+			t.Fatalf("signed again, %+v opens as %+v, %v", cp, back, err)
 		}
 	})
 }
 
 // FuzzVerifyInclusion: arbitrary proofs against the roots of a known log
-// must never prove an entry that is not at that index.
+// must never prove an entry that is not at that index (soundness), and the
+// reference audit path of the entry that is there always proves it
+// (completeness).
 func FuzzVerifyInclusion(f *testing.F) {
 	d := leavesN(16)
 	f.Add(uint64(3), uint64(10), []byte("record 3"), bytes.Join(refPath(3, d[:11]), nil))
+	f.Add(uint64(10), uint64(10), []byte("record 10"), bytes.Join(refPath(10, d[:11]), nil))
+	f.Add(uint64(3), uint64(10), []byte("record 4"), bytes.Join(refPath(3, d[:11]), nil))
 	f.Add(uint64(0), uint64(0), []byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, index, sizeSeed uint64, entry, proofBytes []byte) {
 		size := sizeSeed%16 + 1
@@ -160,12 +227,18 @@ func FuzzVerifyInclusion(f *testing.F) {
 		for len(proofBytes) >= HashSize {
 			proof, proofBytes = append(proof, proofBytes[:HashSize]), proofBytes[HashSize:]
 		}
-		err := VerifyInclusion(LeafHash(entry), index, size, proof, refMTH(d[:size]))
+		root := refMTH(d[:size])
+		err := VerifyInclusion(LeafHash(entry), index, size, proof, root)
 		if err == nil && (index >= size || !bytes.Equal(entry, d[index])) {
 			t.Fatalf("proved entry %q at %d of %d", entry, index, size)
 		}
 		if err != nil && !errors.Is(err, ErrInclusionInvalid) {
 			t.Fatalf("unclassified error: %v", err)
+		}
+		if index < size {
+			if err := VerifyInclusion(LeafHash(d[index]), index, size, refPath(int(index), d[:size]), root); err != nil {
+				t.Fatalf("the reference path of entry %d of %d does not verify: %v", index, size, err)
+			}
 		}
 	})
 }
