@@ -303,24 +303,3 @@ func TestInspectErrors(t *testing.T) {
 		t.Errorf("corrupt gguf: %v", err)
 	}
 }
-
-// FuzzFrontMatter: the README front-matter reader must not panic and must
-// only return clean scalar items.
-func FuzzFrontMatter(f *testing.F) {
-	f.Add("---\nbase_model: a/b\ndatasets:\n - c/d\n---\n")
-	f.Add("---\nbase_model: [x, 'y', \"z\"]\n")
-	f.Add("---\n- a\n\tb: c\n")
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, readme string) {
-		path := filepath.Join(dir, "README.md")
-		if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		bases, datasets := frontMatter(path)
-		for _, item := range append(bases, datasets...) {
-			if item == "" || item[0] == ' ' || item[len(item)-1] == ' ' {
-				t.Fatalf("unclean item %q", item)
-			}
-		}
-	})
-}
