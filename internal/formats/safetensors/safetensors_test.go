@@ -3,9 +3,11 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -188,8 +190,10 @@ func TestReadErrorsFromFile(t *testing.T) {
 	}
 }
 
-// FuzzRead feeds whole files to Read: it must never panic, and anything it
-// accepts must satisfy the format's invariants.
+// FuzzRead feeds whole files to Read. It either fails with an *Error whose
+// Kind is one of the package's sentinels, or returns a header that satisfies
+// the format's invariants and, written out again (tensors in name order,
+// header unpadded), reads back equal.
 func FuzzRead(f *testing.F) {
 	valid, _ := safetensorstest.Encode([]safetensorstest.Tensor{
 		{Name: "w", DType: "F16", Shape: []uint64{2, 2}},
@@ -198,7 +202,10 @@ func FuzzRead(f *testing.F) {
 	}, map[string]string{"k": "v"})
 	f.Add(valid)
 	f.Add(corrupt(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 8))
+	f.Add(corrupt(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 9))
 	f.Add(corrupt(`{"__metadata__":{"a":"b"},"x":{"dtype":"BOOL","shape":[],"data_offsets":[0,1]}}`, 1))
+	f.Add(corrupt(`{"__metadata__":{},"\u00e9\u0000":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}`, 0))
+	f.Add(corrupt(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}`, 6))
 	f.Add(withLength(1<<62, nil))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, file []byte) {
@@ -208,12 +215,15 @@ func FuzzRead(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("error %v is not a *Error", err)
 			}
+			if !slices.Contains(sentinels, e.Kind) {
+				t.Fatalf("error %v has kind %v, not a sentinel", err, e.Kind)
+			}
 			return
 		}
 		if 8+h.HeaderSize+h.DataSize != uint64(len(file)) {
 			t.Fatalf("sizes do not add up: %d+%d+8 != %d", h.HeaderSize, h.DataSize, len(file))
 		}
-		var covered uint64
+		var covered, params uint64
 		for i, tn := range h.Tensors {
 			if i > 0 && h.Tensors[i-1].Name >= tn.Name {
 				t.Fatalf("tensors not sorted or repeated at %q", tn.Name)
@@ -223,9 +233,42 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("invalid tensor accepted: %+v", tn)
 			}
 			covered += tn.End - tn.Begin
+			params += tn.Elements()
 		}
 		if covered != h.DataSize {
 			t.Fatalf("tensors cover %d of %d bytes", covered, h.DataSize)
 		}
+		if h.Parameters() != params || params > 2*h.DataSize {
+			t.Fatalf("%d parameters (summed %d) in %d bytes", h.Parameters(), params, h.DataSize)
+		}
+		again := encodeHeader(t, h)
+		back, err := readBytes(again)
+		if err != nil {
+			t.Fatalf("%s written again does not read: %v", again, err)
+		}
+		back.HeaderSize = h.HeaderSize
+		if !reflect.DeepEqual(back, h) {
+			t.Fatalf("round trip changed the header:\n%+v\n%+v", h, back)
+		}
 	})
+}
+
+var sentinels = []error{ErrTooShort, ErrHeaderTooLarge, ErrHeaderPastEOF, ErrInvalidJSON, ErrInvalidMetadata,
+	ErrUnknownDType, ErrShapeOverflow, ErrOffsetsOutOfRange, ErrSizeMismatch, ErrOverlap, ErrGap, ErrInvalidIndex}
+
+// encodeHeader writes h as a safetensors file with a zero data buffer.
+func encodeHeader(t *testing.T, h *Header) []byte {
+	t.Helper()
+	header := map[string]any{}
+	if h.Metadata != nil {
+		header["__metadata__"] = h.Metadata
+	}
+	for _, tn := range h.Tensors {
+		header[tn.Name] = map[string]any{"dtype": tn.DType, "shape": tn.Shape, "data_offsets": []uint64{tn.Begin, tn.End}}
+	}
+	js, err := json.Marshal(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(withLength(uint64(len(js)), js), make([]byte, h.DataSize)...)
 }
