@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -72,18 +71,19 @@ func startReceiptLog(svrCtx *server.Context, clientCtx client.Context, ctx conte
 	}
 	rc := receiptlog.DefaultConfig(dir)
 	rc.Listen, rc.Origin, rc.AnchorInterval = cfg.Listen, origin, cfg.AnchorInterval
+	cfg.ApplyTo(&rc)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("module", "receipt-log", "log", origin)
 
 	svc, err := receiptlog.New(ctx, rc, receiptlog.Deps{Logger: logger, ModelStatus: modelStatusVia(clientCtx)})
 	if err != nil {
 		return fmt.Errorf("receipt log: %w", err)
 	}
-	ln, err := net.Listen("tcp", rc.Listen)
+	ln, err := receiptlog.Listen(rc.Listen, rc.MaxConns)
 	if err != nil {
 		svc.Close()
 		return fmt.Errorf("receipt log: listen on %s: %w (set [receipt-log] listen in app.toml, or enable = false)", rc.Listen, err)
 	}
-	srv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := receiptlog.NewHTTPServer(svc.Handler(), rc, logger)
 	logger.Info("receipt log serving", "addr", "http://"+ln.Addr().String(), "verifier_key", svc.VerifierKey())
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

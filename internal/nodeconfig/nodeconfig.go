@@ -39,6 +39,27 @@ type ReceiptLog struct {
 	// RegisterBond, when set, registers the log on chain with this bond
 	// (e.g. "10000000uprova") the first time the node finds it unregistered.
 	RegisterBond string `mapstructure:"register-bond"`
+
+	// TrustedProxyHeader names the header a reverse proxy in front of the
+	// log sets to the client's address (e.g. "X-Forwarded-For"); the rate
+	// limiter then keys clients by its right-most address. Empty: headers
+	// are ignored, clients are keyed by the connection's address.
+	TrustedProxyHeader string `mapstructure:"trusted-proxy-header"`
+	// MaxConnections caps open connections to the HTTP API; 0: no cap.
+	MaxConnections int `mapstructure:"max-connections"`
+	// ReadHeaderTimeout, ReadTimeout (the whole request, body included),
+	// WriteTimeout (end of headers to end of answer) and IdleTimeout
+	// (keep-alive) of the HTTP API; 0: none.
+	ReadHeaderTimeout time.Duration `mapstructure:"read-header-timeout"`
+	ReadTimeout       time.Duration `mapstructure:"read-timeout"`
+	WriteTimeout      time.Duration `mapstructure:"write-timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle-timeout"`
+	// MaxHeaderBytes caps a request's headers.
+	MaxHeaderBytes int `mapstructure:"max-header-bytes"`
+	// MaxSubmits and MaxSubmitBytes cap the submissions in flight and the
+	// request bytes they hold; beyond them submissions get 503 at once.
+	MaxSubmits     int   `mapstructure:"max-submits"`
+	MaxSubmitBytes int64 `mapstructure:"max-submit-bytes"`
 }
 
 // AppConfig is everything in app.toml.
@@ -55,7 +76,26 @@ func DefaultReceiptLog() ReceiptLog {
 		Dir:            filepath.Join("data", "receipts"),
 		KeyringBackend: "os",
 		AnchorInterval: 2 * time.Second,
+
+		MaxConnections:    receiptlog.DefaultMaxConns,
+		ReadHeaderTimeout: receiptlog.DefaultReadHeaderTimeout,
+		ReadTimeout:       receiptlog.DefaultReadTimeout,
+		WriteTimeout:      receiptlog.DefaultWriteTimeout,
+		IdleTimeout:       receiptlog.DefaultIdleTimeout,
+		MaxHeaderBytes:    receiptlog.DefaultMaxHeaderBytes,
+		MaxSubmits:        receiptlog.DefaultMaxSubmits,
+		MaxSubmitBytes:    receiptlog.DefaultMaxSubmitBytes,
 	}
+}
+
+// ApplyTo sets the HTTP API's limits and the trusted proxy header of c on
+// the service config rc (receiptlog.Config.Validate checks them).
+func (c ReceiptLog) ApplyTo(rc *receiptlog.Config) {
+	rc.TrustedProxyHeader = c.TrustedProxyHeader
+	rc.MaxConns = c.MaxConnections
+	rc.ReadHeaderTimeout, rc.ReadTimeout, rc.WriteTimeout, rc.IdleTimeout = c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout
+	rc.MaxHeaderBytes = c.MaxHeaderBytes
+	rc.MaxSubmits, rc.MaxSubmitBytes = c.MaxSubmits, c.MaxSubmitBytes
 }
 
 // Default returns app.toml's defaults. Nodes accept zero-fee transactions
@@ -104,6 +144,31 @@ anchor-interval = "{{ .ReceiptLog.AnchorInterval }}"
 # when the node finds it unregistered. Empty: register it yourself with
 # 'provad tx receipts register-log'.
 register-bond = "{{ .ReceiptLog.RegisterBond }}"
+
+# Behind a reverse proxy, the header it sets to the client's address (e.g.
+# "X-Forwarded-For"); rate limits then apply per right-most address in it.
+# Leave empty unless every request comes through that proxy: clients could
+# otherwise set the header themselves.
+trusted-proxy-header = "{{ .ReceiptLog.TrustedProxyHeader }}"
+
+# Open connections to the HTTP API at once (0: no cap); more wait.
+max-connections = {{ .ReceiptLog.MaxConnections }}
+
+# HTTP timeouts (0: none). read-timeout covers a whole request, body
+# included; write-timeout runs from the end of the headers to the end of
+# the answer, so it must cover the wait for a checkpoint.
+read-header-timeout = "{{ .ReceiptLog.ReadHeaderTimeout }}"
+read-timeout = "{{ .ReceiptLog.ReadTimeout }}"
+write-timeout = "{{ .ReceiptLog.WriteTimeout }}"
+idle-timeout = "{{ .ReceiptLog.IdleTimeout }}"
+
+# Largest request header, in bytes.
+max-header-bytes = {{ .ReceiptLog.MaxHeaderBytes }}
+
+# Submissions in flight, and the request bytes they may hold together;
+# beyond either, submissions are refused at once with 503.
+max-submits = {{ .ReceiptLog.MaxSubmits }}
+max-submit-bytes = {{ .ReceiptLog.MaxSubmitBytes }}
 `
 
 // Getter is what viper offers; the SDK hands app options over as one.
@@ -126,6 +191,7 @@ func ReceiptLogFrom(opts Getter) (ReceiptLog, error) {
 	for k, dst := range map[string]*string{
 		"listen": &c.Listen, "dir": &c.Dir, "origin": &c.Origin, "operator-key": &c.OperatorKey,
 		"keyring-backend": &c.KeyringBackend, "register-bond": &c.RegisterBond,
+		"trusted-proxy-header": &c.TrustedProxyHeader,
 	} {
 		if v := get(k); v != nil {
 			if *dst, err = cast.ToStringE(v); err != nil {
@@ -139,6 +205,47 @@ func ReceiptLogFrom(opts Getter) (ReceiptLog, error) {
 		}
 		if c.AnchorInterval <= 0 {
 			return c, fmt.Errorf("app.toml [receipt-log] anchor-interval must be positive, got %v", c.AnchorInterval)
+		}
+	}
+	// Slices, not maps: with several bad keys the same one is reported
+	// every time.
+	for _, d := range []struct {
+		k   string
+		dst *time.Duration
+	}{
+		{"read-header-timeout", &c.ReadHeaderTimeout}, {"read-timeout", &c.ReadTimeout},
+		{"write-timeout", &c.WriteTimeout}, {"idle-timeout", &c.IdleTimeout},
+	} {
+		k, dst := d.k, d.dst
+		if v := get(k); v != nil {
+			if *dst, err = cast.ToDurationE(v); err != nil {
+				return c, fmt.Errorf("app.toml [receipt-log] %s: %w", k, err)
+			}
+			if *dst < 0 {
+				return c, fmt.Errorf("app.toml [receipt-log] %s must not be negative, got %v", k, *dst)
+			}
+		}
+	}
+	for _, d := range []struct {
+		k   string
+		dst *int
+	}{{"max-connections", &c.MaxConnections}, {"max-header-bytes", &c.MaxHeaderBytes}, {"max-submits", &c.MaxSubmits}} {
+		k, dst := d.k, d.dst
+		if v := get(k); v != nil {
+			if *dst, err = cast.ToIntE(v); err != nil {
+				return c, fmt.Errorf("app.toml [receipt-log] %s: %w", k, err)
+			}
+			if *dst < 0 {
+				return c, fmt.Errorf("app.toml [receipt-log] %s must not be negative, got %d", k, *dst)
+			}
+		}
+	}
+	if v := get("max-submit-bytes"); v != nil {
+		if c.MaxSubmitBytes, err = cast.ToInt64E(v); err != nil {
+			return c, fmt.Errorf("app.toml [receipt-log] max-submit-bytes: %w", err)
+		}
+		if c.MaxSubmitBytes < 0 {
+			return c, fmt.Errorf("app.toml [receipt-log] max-submit-bytes must not be negative, got %d", c.MaxSubmitBytes)
 		}
 	}
 	return c, nil

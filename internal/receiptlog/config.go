@@ -63,6 +63,39 @@ const (
 	// DefaultCheckpointHistory is how many recent checkpoints are kept in
 	// memory to serve proofs at an older tree size.
 	DefaultCheckpointHistory = 4096
+
+	// DefaultMaxSubmits caps submit requests in flight (being read,
+	// checked or waiting to be durable); more are refused with 503 at once
+	// rather than queued. receiptbench runs 16 connections; each request
+	// holds its slot through the ~200ms wait for a checkpoint.
+	DefaultMaxSubmits = 128
+	// DefaultMaxSubmitBytes caps the request bodies held by submits in
+	// flight, counted as their buffers grow, so that a flood of large
+	// bodies costs at most about this much memory plus the same again in
+	// decoding and garbage; a request that would pass it is refused with
+	// 503. It admits three full-size requests at once.
+	DefaultMaxSubmitBytes = 3 * DefaultMaxRequestBytes
+	// DefaultRateClients bounds the rate limiter's table of client
+	// buckets. Only buckets idle long enough to have refilled are evicted;
+	// past the bound, new clients share one bucket (see rateLimiter).
+	DefaultRateClients = 1 << 16
+
+	// HTTP server defaults (NewHTTPServer, Listen). ReadTimeout covers a
+	// whole request, body included: 60s lets a full-size body
+	// (DefaultMaxRequestBytes) through at ~300 KB/s while a stalled one
+	// is cut off. WriteTimeout runs from the end of the headers to the
+	// end of the answer, so it covers the body, the checks and the wait
+	// for a checkpoint as well.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 90 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	// DefaultMaxHeaderBytes caps request headers (net/http's own default is
+	// 1 MiB; the API needs a few hundred bytes).
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultMaxConns caps open connections (idle keep-alives included);
+	// beyond it new connections wait in the kernel's accept queue.
+	DefaultMaxConns = 1024
 )
 
 // Config configures a Service. Read it from app.toml in the wiring layer.
@@ -85,6 +118,22 @@ type Config struct {
 	TileCacheEntries   int           // tile cache bound
 	BundleCacheEntries int           // entry bundle cache bound
 	CheckpointHistory  int           // recent checkpoints kept for proofs at a size
+	MaxSubmits         int           // submit requests in flight before 503
+	MaxSubmitBytes     int64         // their request bodies' bytes before 503
+	RateClients        int           // rate limiter table bound
+	// TrustedProxyHeader names a header (e.g. "X-Forwarded-For") set by a
+	// reverse proxy in front of the log; the rate limiter then keys
+	// clients by the right-most address in it. Empty: headers are ignored
+	// and clients are keyed by the connection's address.
+	TrustedProxyHeader string
+
+	// HTTP server settings, used by NewHTTPServer and Listen.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	MaxConns          int // open connections; 0 means no cap
 }
 
 // DefaultConfig returns the defaults for a log in dir.
@@ -108,6 +157,15 @@ func DefaultConfig(dir string) Config {
 		TileCacheEntries:   DefaultTileCacheEntries,
 		BundleCacheEntries: DefaultBundleCacheEntries,
 		CheckpointHistory:  DefaultCheckpointHistory,
+		MaxSubmits:         DefaultMaxSubmits,
+		MaxSubmitBytes:     DefaultMaxSubmitBytes,
+		RateClients:        DefaultRateClients,
+		ReadHeaderTimeout:  DefaultReadHeaderTimeout,
+		ReadTimeout:        DefaultReadTimeout,
+		WriteTimeout:       DefaultWriteTimeout,
+		IdleTimeout:        DefaultIdleTimeout,
+		MaxHeaderBytes:     DefaultMaxHeaderBytes,
+		MaxConns:           DefaultMaxConns,
 	}
 }
 
@@ -162,7 +220,35 @@ func (c Config) Validate() error {
 	if c.TileCacheEntries < 16 || c.BundleCacheEntries < 2 || c.CheckpointHistory < 1 {
 		bad("receipt log: caches need at least 16 tiles, 2 bundles and 1 checkpoint")
 	}
+	if c.MaxSubmits < 1 {
+		bad("receipt log: max submits %d must be at least 1", c.MaxSubmits)
+	}
+	if c.MaxSubmitBytes < c.MaxRequestBytes {
+		bad("receipt log: max submit bytes %d is below max request bytes %d", c.MaxSubmitBytes, c.MaxRequestBytes)
+	}
+	if c.RateClients < 1 {
+		bad("receipt log: rate clients %d must be at least 1", c.RateClients)
+	}
+	if c.TrustedProxyHeader != "" && !validHeaderName(c.TrustedProxyHeader) {
+		bad("receipt log: trusted proxy header %q is not a header name", c.TrustedProxyHeader)
+	}
+	if c.ReadHeaderTimeout < 0 || c.ReadTimeout < 0 || c.WriteTimeout < 0 || c.IdleTimeout < 0 {
+		bad("receipt log: http timeouts must not be negative")
+	}
+	if c.MaxHeaderBytes < 0 || c.MaxConns < 0 {
+		bad("receipt log: max header bytes and max connections must not be negative")
+	}
 	return errors.Join(errs...)
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110 5.1).
+func validHeaderName(s string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (c Config) signerKeyPath() string {

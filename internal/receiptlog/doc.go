@@ -25,4 +25,17 @@
 // Duplicates are found with a leaf-hash index held in memory and rebuilt on
 // open from a side file and, for whatever that file missed, from the entry
 // bundles themselves; the side file is a cache, never the source of truth.
+//
+// # Limits of the HTTP API
+//
+// Serve Handler with NewHTTPServer on a listener from Listen: together they
+// bound connections (MaxConns) and how long a request may take to arrive
+// (ReadHeaderTimeout, ReadTimeout) and to be answered (WriteTimeout). A
+// POST must say Content-Type: application/json (415 otherwise). Submissions
+// in flight are capped in number (MaxSubmits) and in the body bytes they
+// hold (MaxSubmitBytes, taken as a body's buffer grows); one that does not
+// fit gets 503 at once, nothing queues. The decoders stop at the caps on
+// keys and receipts while reading, so a body full of tiny envelopes costs
+// no more than one within the caps. Requests are rate limited per client
+// IP (IPv6: per /64), taken from TrustedProxyHeader only when that is set.
 package receiptlog

@@ -33,6 +33,8 @@ var (
 	ErrUnavailable = errors.New("service unavailable")
 	// ErrInternal: anything else; details go to the log, never the client.
 	ErrInternal = errors.New("internal error")
+	// ErrUnsupportedMediaType: a POST body is not declared as JSON.
+	ErrUnsupportedMediaType = errors.New("content type must be application/json")
 	// ErrBundle: a receipt bundle does not verify.
 	ErrBundle = errors.New("receipt bundle does not verify")
 )
@@ -47,6 +49,7 @@ var errorCodes = []struct {
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{receipt.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrBadRequest, http.StatusBadRequest, "bad_request"},
+	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{tlog.ErrCheckpointMalformed, http.StatusBadRequest, "bad_request"},
 	{ErrInvalidReceipt, http.StatusUnprocessableEntity, "invalid_receipt"},
 	{ErrUnknownModel, http.StatusUnprocessableEntity, "unknown_model"},

@@ -14,9 +14,12 @@ const maxFastDepth = 32
 // so and given at most once, and nothing after it. ok is false for
 // anything else, and then DecodeSubmitRequest uses encoding/json; on
 // what it accepts the fast path gives the same request encoding/json
-// would (FuzzDecodeSubmitFast checks this). The raw messages share memory
-// with body.
-func decodeSubmitFast(body []byte) (req *SubmitRequest, ok bool) {
+// would (FuzzDecodeSubmitFast checks this). It gives up as soon as there
+// are more than maxRequestKeys keys or maxEntries envelopes, so that it
+// never builds more than the caps allow; decodeSubmitJSON then finds the
+// same excess, again without building it, and gives the error. The raw
+// messages share memory with body.
+func decodeSubmitFast(body []byte, maxEntries int) (req *SubmitRequest, ok bool) {
 	r := fastReader{b: body}
 	if !r.byte('{') {
 		return nil, false
@@ -45,7 +48,7 @@ func decodeSubmitFast(body []byte) (req *SubmitRequest, ok bool) {
 			seen[0] = true
 			req.PublicKeys = []string{}
 			for i := 0; !r.byte(']'); i++ {
-				if i > 0 && !r.byte(',') {
+				if i > 0 && !r.byte(',') || i == maxRequestKeys {
 					return nil, false
 				}
 				s, ok := r.plainString()
@@ -61,7 +64,7 @@ func decodeSubmitFast(body []byte) (req *SubmitRequest, ok bool) {
 			seen[1] = true
 			req.Envelopes = []json.RawMessage{}
 			for i := 0; !r.byte(']'); i++ {
-				if i > 0 && !r.byte(',') {
+				if i > 0 && !r.byte(',') || i == maxEntries {
 					return nil, false
 				}
 				v, ok := r.rawObject()

@@ -17,7 +17,7 @@ func FuzzDecodeSubmitRequest(f *testing.F) {
 	f.Add([]byte(`{"public_keys":[],"batch":null}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, pubs, err := DecodeSubmitRequest(body)
+		req, pubs, err := DecodeSubmitRequest(body, DefaultMaxEntries)
 		if err != nil {
 			if req != nil || pubs != nil {
 				t.Fatal("error with a result")
@@ -31,6 +31,9 @@ func FuzzDecodeSubmitRequest(f *testing.F) {
 			if len(p) != 32 {
 				t.Fatal("bad key length accepted")
 			}
+		}
+		if len(req.Envelopes) > DefaultMaxEntries {
+			t.Fatal("more envelopes than the cap accepted")
 		}
 		if (len(req.Envelopes) > 0) == (len(req.Batch) > 0 && string(req.Batch) != "null") {
 			t.Fatal("accepted neither or both of envelopes and batch")

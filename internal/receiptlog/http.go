@@ -4,8 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,9 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // API paths.
@@ -53,8 +49,11 @@ func (s *Service) Handler() http.Handler {
 
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := statusOf(err)
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		s.log.Error("receipt log: request failed", "path", r.URL.Path, "err", err)
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, status, errorBody{Error: msg, Code: code})
 }
@@ -66,17 +65,35 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Service) handleSubmit(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.writeError(w, r, fmt.Errorf("%w: body over %d bytes", ErrTooLarge, s.cfg.MaxRequestBytes))
-			return
-		}
-		s.writeError(w, r, fmt.Errorf("%w: reading body", ErrBadRequest))
+	if !isJSON(r.Header.Get("Content-Type")) {
+		s.writeError(w, r, ErrUnsupportedMediaType)
 		return
 	}
-	req, pubs, err := DecodeSubmitRequest(body)
+	tooLarge := fmt.Errorf("%w: body over %d bytes", ErrTooLarge, s.cfg.MaxRequestBytes)
+	if r.ContentLength > s.cfg.MaxRequestBytes {
+		s.writeError(w, r, tooLarge)
+		return
+	}
+	if !s.submits.enter() {
+		s.writeError(w, r, fmt.Errorf("%w: too many submissions in flight", ErrOverloaded))
+		return
+	}
+	var held int64
+	defer func() { s.submits.leave(held) }()
+	body, err := s.submits.readBody(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes), r.ContentLength, s.cfg.MaxRequestBytes, &held)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			s.writeError(w, r, tooLarge)
+		case errors.Is(err, ErrOverloaded):
+			s.writeError(w, r, err)
+		default:
+			s.writeError(w, r, fmt.Errorf("%w: reading body", ErrBadRequest))
+		}
+		return
+	}
+	req, pubs, err := DecodeSubmitRequest(body, s.cfg.MaxEntries)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -87,6 +104,13 @@ func (s *Service) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// isJSON reports whether a Content-Type names JSON (parameters such as
+// charset allowed).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 func queryUint(r *http.Request, name string, required bool) (uint64, error) {
@@ -192,56 +216,6 @@ func (s *Service) handleLogFile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, _ = w.Write(b)
-}
-
-// rateLimiter is a token bucket per client address.
-type rateLimiter struct {
-	limit rate.Limit
-	burst int
-	mu    sync.Mutex
-	m     map[string]*rate.Limiter
-}
-
-// maxLimiters bounds the per-client table; when full it starts afresh.
-const maxLimiters = 1 << 16
-
-func newRateLimiter(perSecond float64, burst int) *rateLimiter {
-	if perSecond <= 0 {
-		return nil
-	}
-	return &rateLimiter{limit: rate.Limit(perSecond), burst: burst, m: make(map[string]*rate.Limiter)}
-}
-
-func (rl *rateLimiter) allow(client string, now time.Time) bool {
-	rl.mu.Lock()
-	l, ok := rl.m[client]
-	if !ok {
-		if len(rl.m) >= maxLimiters {
-			clear(rl.m)
-		}
-		l = rate.NewLimiter(rl.limit, rl.burst)
-		rl.m[client] = l
-	}
-	rl.mu.Unlock()
-	return l.AllowN(now, 1)
-}
-
-func (s *Service) rateLimit(next http.Handler) http.Handler {
-	if s.limiter == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if !s.limiter.allow(host, time.Now()) {
-			w.Header().Set("Retry-After", "1")
-			s.writeError(w, r, ErrRateLimited)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func quoteJSON(s string) []byte { b, _ := json.Marshal(s); return b }

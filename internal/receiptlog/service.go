@@ -51,6 +51,7 @@ type Service struct {
 	bundles *bundleCache
 	cps     *checkpointWatcher
 	limiter *rateLimiter
+	submits *submitGate
 
 	appendMu  sync.Mutex // keeps one request's new entries contiguous
 	pending   atomic.Int64
@@ -113,7 +114,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 		keys:    keys,
 		tiles:   newTileCache(reader, cfg.TileCacheEntries),
 		bundles: newBundleCache(reader, filepath.Join(cfg.Dir, logSubdir), cfg.BundleCacheEntries),
-		limiter: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst),
+		limiter: newRateLimiter(cfg),
+		submits: newSubmitGate(cfg),
 	}
 	s.cps = newCheckpointWatcher(reader, verifierKey, cfg.CheckpointPoll, cfg.CheckpointHistory, logger)
 	if err := s.cps.poll(ctx); err != nil {

@@ -1,15 +1,11 @@
 package receiptlog
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/transparency-dev/tessera"
@@ -17,9 +13,6 @@ import (
 	"github.com/prova-network/prova/internal/receipt"
 	"github.com/prova-network/prova/internal/tlog"
 )
-
-// maxRequestKeys caps the public keys in one request.
-const maxRequestKeys = 64
 
 // SubmitRequest is the body of POST /prova/receipts/v1/entries: the
 // provider's ed25519 public keys (standard base64 of 32 bytes) and either
@@ -53,50 +46,6 @@ type decoded struct {
 	entries []*tessera.Entry
 	keys    []ed25519.PublicKey // keys the entries were verified with (distinct)
 	models  []string            // distinct model IDs, sorted
-}
-
-// DecodeSubmitRequest strictly decodes a request body: unknown members,
-// trailing data, bad base64 and too many keys are errors. It does not
-// decode the receipts themselves. The request may share memory with body.
-func DecodeSubmitRequest(body []byte) (*SubmitRequest, []ed25519.PublicKey, error) {
-	req, ok := decodeSubmitFast(body)
-	if !ok {
-		var err error
-		if req, err = decodeSubmitJSON(body); err != nil {
-			return nil, nil, err
-		}
-	}
-	hasBatch := len(req.Batch) > 0 && !bytes.Equal(req.Batch, []byte("null"))
-	if (len(req.Envelopes) > 0) == hasBatch {
-		return nil, nil, fmt.Errorf("%w: give either envelopes or a batch", ErrBadRequest)
-	}
-	if len(req.PublicKeys) == 0 || len(req.PublicKeys) > maxRequestKeys {
-		return nil, nil, fmt.Errorf("%w: give 1 to %d public keys", ErrBadRequest, maxRequestKeys)
-	}
-	pubs := make([]ed25519.PublicKey, len(req.PublicKeys))
-	for i, k := range req.PublicKeys {
-		b, err := base64.StdEncoding.Strict().DecodeString(k)
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return nil, nil, fmt.Errorf("%w: public key %d is not base64 of %d bytes", ErrBadRequest, i, ed25519.PublicKeySize)
-		}
-		pubs[i] = b
-	}
-	return req, pubs, nil
-}
-
-// decodeSubmitJSON decodes body with encoding/json: unknown members and
-// trailing data are errors.
-func decodeSubmitJSON(body []byte) (*SubmitRequest, error) {
-	var req SubmitRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: data after the JSON object", ErrBadRequest)
-	}
-	return &req, nil
 }
 
 // check decodes and verifies every receipt of a request. Nothing is
