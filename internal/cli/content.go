@@ -1,29 +1,20 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/zeebo/blake3"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/tx"
 
-	"github.com/prova-network/prova/internal/lightclient"
-	"github.com/prova-network/prova/internal/phash"
+	"github.com/prova-network/prova/internal/verify/proven"
 	contentkeeper "github.com/prova-network/prova/x/content/keeper"
 	contenttypes "github.com/prova-network/prova/x/content/types"
 )
@@ -39,9 +30,6 @@ const (
 	flagLimit       = "limit"
 )
 
-// hintNotProof is printed with every perceptual match.
-const hintNotProof = "a perceptual match is a hint, never a proof: it says the pictures look alike, not that your file is the registered content or came from the same source"
-
 func contentCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "content",
@@ -50,60 +38,6 @@ func contentCommand() *cobra.Command {
 	}
 	cmd.AddCommand(contentRegisterCommand(), contentCheckCommand())
 	return cmd
-}
-
-// FileDigests is what provad computes locally about a file.
-type FileDigests struct {
-	Path      string `json:"file"`
-	Size      int64  `json:"size"`
-	SHA256    string `json:"sha256"`
-	BLAKE3    string `json:"blake3"`
-	MediaType string `json:"media_type"`
-	// PerceptualHash is set for PNG, JPEG and GIF images.
-	PerceptualHash      string `json:"phash,omitempty"`
-	PerceptualAlgorithm string `json:"phash_algorithm,omitempty"`
-}
-
-// ID is the content ID the file is registered under.
-func (d FileDigests) ID() string { return contenttypes.IDFromSHA256(d.SHA256) }
-
-// DigestFile hashes path with SHA-256 and BLAKE3 in one pass, detects its
-// media type from its first bytes, and hashes it perceptually if it is an
-// image provad can decode.
-func DigestFile(path string) (FileDigests, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return FileDigests{}, err
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return FileDigests{}, err
-	}
-	head = head[:n]
-	s, b := sha256.New(), blake3.New()
-	size, err := io.Copy(io.MultiWriter(s, b), io.MultiReader(bytes.NewReader(head), f))
-	if err != nil {
-		return FileDigests{}, err
-	}
-	d := FileDigests{Path: path, Size: size, SHA256: hex.EncodeToString(s.Sum(nil)), BLAKE3: hex.EncodeToString(b.Sum(nil)), MediaType: detectMediaType(head)}
-	switch d.MediaType {
-	case "image/png", "image/jpeg", "image/gif":
-		h, err := phash.HashFile(path)
-		if err != nil {
-			return d, fmt.Errorf("perceptual hash of %s: %w", path, err)
-		}
-		d.PerceptualHash, d.PerceptualAlgorithm = h.String(), phash.Algorithm
-	}
-	return d, nil
-}
-
-// detectMediaType sniffs the MIME type (WHATWG algorithm) and drops its
-// parameters, which the chain does not store.
-func detectMediaType(head []byte) string {
-	mt, _, _ := strings.Cut(http.DetectContentType(head), ";")
-	return strings.TrimSpace(mt)
 }
 
 func contentRegisterCommand() *cobra.Command {
@@ -156,18 +90,18 @@ The command waits for the block and fails if the chain refuses the content.`,
 	return cmd
 }
 
-func contentInfoFromFlags(cmd *cobra.Command, path string) (contenttypes.ContentInfo, FileDigests, error) {
+func contentInfoFromFlags(cmd *cobra.Command, path string) (contenttypes.ContentInfo, proven.FileDigests, error) {
 	originFlag, _ := cmd.Flags().GetString(flagOrigin)
 	if originFlag == "" {
-		return contenttypes.ContentInfo{}, FileDigests{}, fmt.Errorf("--origin is required: ai-generated, ai-assisted, human-made or an IPTC term")
+		return contenttypes.ContentInfo{}, proven.FileDigests{}, fmt.Errorf("--origin is required: ai-generated, ai-assisted, human-made or an IPTC term")
 	}
 	origin, err := contenttypes.ParseOrigin(originFlag)
 	if err != nil {
-		return contenttypes.ContentInfo{}, FileDigests{}, err
+		return contenttypes.ContentInfo{}, proven.FileDigests{}, err
 	}
-	d, err := DigestFile(path)
+	d, err := proven.DigestFile(path)
 	if err != nil {
-		return contenttypes.ContentInfo{}, FileDigests{}, err
+		return contenttypes.ContentInfo{}, proven.FileDigests{}, err
 	}
 	info := contenttypes.ContentInfo{Sha256: d.SHA256, Blake3: d.BLAKE3, MediaType: d.MediaType, DigitalSourceType: origin}
 	if mt, _ := cmd.Flags().GetString(flagMediaType); mt != "" {
@@ -199,39 +133,6 @@ func parseReceiptRef(s string) (*contenttypes.ReceiptRef, error) {
 		return nil, fmt.Errorf("--receipt index %q is not a non-negative integer", s[i+1:])
 	}
 	return &contenttypes.ReceiptRef{LogId: s[:i], Index: idx}, nil
-}
-
-// ProvenContent is a content record with the proof that it is in state.
-type ProvenContent struct {
-	Content contenttypes.Content `json:"content"`
-	Class   string               `json:"class"`
-	Proof   *lightclient.Proof   `json:"proof"`
-}
-
-// NearCandidate is a registered image whose perceptual hash is near the
-// file's. Verified says whether its record was proven in state; it never
-// says that the file is that content.
-type NearCandidate struct {
-	ID       string         `json:"id"`
-	Distance uint32         `json:"distance"`
-	Phash    string         `json:"phash"`
-	Verified bool           `json:"proof_verified"`
-	Record   *ProvenContent `json:"record,omitempty"`
-	Error    string         `json:"error,omitempty"`
-}
-
-// ContentCheck is the answer of provad content check.
-type ContentCheck struct {
-	FileDigests
-	ChainID string `json:"chain_id"`
-	Height  int64  `json:"height"`
-	AppHash string `json:"app_hash"`
-	// Match is "exact", "perceptual" or "none".
-	Match       string          `json:"match"`
-	Exact       *ProvenContent  `json:"exact,omitempty"`
-	MaxDistance uint32          `json:"max_distance,omitempty"`
-	Near        []NearCandidate `json:"near,omitempty"`
-	Note        string          `json:"note,omitempty"`
 }
 
 func contentCheckCommand() *cobra.Command {
@@ -276,13 +177,13 @@ Exit status: 0 when the file (or, for an image, a look-alike) is found,
 	return cmd
 }
 
-func runContentCheck(cmd *cobra.Command, path string) (*ContentCheck, error) {
+func runContentCheck(cmd *cobra.Command, path string) (*proven.ContentCheck, error) {
 	maxDist, _ := cmd.Flags().GetUint32(flagMaxDistance)
 	if maxDist > contentkeeper.MaxNearDistance {
 		return nil, fmt.Errorf("--max-distance %d is over the limit of %d", maxDist, contentkeeper.MaxNearDistance)
 	}
 	limit, _ := cmd.Flags().GetUint32(flagLimit)
-	d, err := DigestFile(path)
+	d, err := proven.DigestFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -291,100 +192,11 @@ func runContentCheck(cmd *cobra.Command, path string) (*ContentCheck, error) {
 		return nil, err
 	}
 	defer lc.Close()
-	ctx := cmd.Context()
-	height, latest := int64(0), true
-	if h, _ := cmd.Flags().GetInt64(flags.FlagHeight); h > 0 {
-		height, latest = h, false
-	} else if height, err = lc.LatestVerifiedHeight(ctx); err != nil {
-		return nil, err
-	}
-	res := &ContentCheck{FileDigests: d, ChainID: lc.ChainID(), Match: "none"}
-	rec, proof, err := proveContent(ctx, lc, d.ID(), height, latest)
-	if err != nil {
-		return nil, err
-	}
-	res.Height, res.AppHash = proof.Height, proof.AppHash.String()
-	if rec != nil {
-		if rec.Content.Info.Sha256 != d.SHA256 || rec.Content.Info.Blake3 != d.BLAKE3 {
-			return nil, fmt.Errorf("the proven record under %s states blake3 %s, but the file's is %s", d.ID(), rec.Content.Info.Blake3, d.BLAKE3)
-		}
-		res.Match, res.Exact = "exact", rec
-		return res, nil
-	}
-	if d.PerceptualHash == "" {
-		res.Note = fmt.Sprintf("no record has this file's SHA-256 (absence proven at height %d); %s files have no perceptual lookup", res.Height, d.MediaType)
-		return res, nil
-	}
-	res.MaxDistance = maxDist
-	nr, err := contenttypes.NewQueryClient(clientCtx).Near(ctx, &contenttypes.QueryNearRequest{
-		Phash: d.PerceptualHash, MaxDistance: maxDist, Limit: limit, Algorithm: d.PerceptualAlgorithm,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("near-duplicate query: %w", err)
-	}
-	if latest && len(nr.Matches) > 0 {
-		// Prove candidates at the newest state: the index may have read
-		// registrations committed after the exact lookup.
-		if h, err := lc.LatestVerifiedHeight(ctx); err == nil {
-			height = h
-		}
-	}
-	for _, m := range nr.Matches {
-		c := NearCandidate{ID: m.Content.Id, Distance: m.Distance, Phash: m.Phash}
-		rec, p, err := proveContent(ctx, lc, m.Content.Id, height, latest)
-		switch {
-		case err != nil:
-			c.Error = "proof failed: " + err.Error()
-		case rec == nil:
-			c.Error = fmt.Sprintf("the node named %s, but it is not in state at height %d (absence proven)", m.Content.Id, p.Height)
-		default:
-			if ph, ok := rec.Content.Info.PerceptualHash(); !ok || ph.String() != m.Phash {
-				c.Error = fmt.Sprintf("the proven record's perceptual hash is not the %s the node's index reported", m.Phash)
-				break
-			}
-			c.Verified, c.Record = true, rec
-		}
-		res.Near = append(res.Near, c)
-		if c.Verified && res.Match == "none" {
-			res.Match = "perceptual"
-		}
-	}
-	res.Note = hintNotProof
-	return res, nil
+	height, _ := cmd.Flags().GetInt64(flags.FlagHeight)
+	return proven.CheckContent(cmd.Context(), readerFor(lc, height), d, proven.NearVia(clientCtx), maxDist, limit, height == 0)
 }
 
-// proveContent reads the record under id at height with its proof. It
-// returns a nil record (and the proof of absence) when nothing is there.
-func proveContent(ctx context.Context, lc *lightclient.Client, id string, height int64, latest bool) (*ProvenContent, *lightclient.Proof, error) {
-	key := contenttypes.ContentKey(id)
-	v, p, err := lc.VerifyABCIQuery(ctx, contenttypes.StoreKey, key, height)
-	// CometBFT reports a block a moment before the app commits it; a proof
-	// at the latest height can briefly fail.
-	for try := 0; err != nil && latest && errors.Is(err, lightclient.ErrQueryFailed) && try < 10; try++ {
-		select {
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		v, p, err = lc.VerifyABCIQuery(ctx, contenttypes.StoreKey, key, height)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if v == nil {
-		return nil, p, nil
-	}
-	var c contenttypes.Content
-	if err := c.Unmarshal(v); err != nil {
-		return nil, nil, fmt.Errorf("decode proven content %s: %w", id, err)
-	}
-	if c.Id != id {
-		return nil, nil, fmt.Errorf("the proven record under %s names itself %s", id, c.Id)
-	}
-	return &ProvenContent{Content: c, Class: c.Info.Class().String(), Proof: p}, p, nil
-}
-
-func printContentCheck(w io.Writer, r *ContentCheck) {
+func printContentCheck(w io.Writer, r *proven.ContentCheck) {
 	fmt.Fprintf(w, "file      %s (%s, %d bytes)\n  sha256  %s\n  blake3  %s\n", r.Path, r.MediaType, r.Size, r.SHA256, r.BLAKE3)
 	if r.PerceptualHash != "" {
 		fmt.Fprintf(w, "  phash   %s (%s)\n", r.PerceptualHash, r.PerceptualAlgorithm)
@@ -417,7 +229,7 @@ func printContentCheck(w io.Writer, r *ContentCheck) {
 	}
 }
 
-func printContentRecord(w io.Writer, in string, p *ProvenContent) {
+func printContentRecord(w io.Writer, in string, p *proven.ProvenContent) {
 	c := p.Content
 	fmt.Fprintf(w, "%sid          %s\n", in, c.Id)
 	fmt.Fprintf(w, "%sorigin      %s (%s)\n", in, p.Class, c.Info.DigitalSourceType)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/prova-network/prova/internal/records"
+	"github.com/prova-network/prova/internal/verify/proven"
 )
 
 const (
@@ -52,7 +54,7 @@ provad dataset verify-proof without seeing the other records.`,
 				return err
 			}
 			defer lc.Close()
-			pv, err := fetchProvenance(cmd.Context(), lc, dsID, 0)
+			pv, err := readerFor(lc, 0).Provenance(cmd.Context(), dsID)
 			if err != nil {
 				return err
 			}
@@ -124,17 +126,20 @@ and those are proven against a light-client-verified header.`,
 				return err
 			}
 			defer lc.Close()
-			pv, err := fetchProvenance(cmd.Context(), lc, proof.DatasetID, 0)
+			r := readerFor(lc, 0)
+			rec, err := r.DatasetRecord(cmd.Context(), proof)
+			if errors.Is(err, proven.ErrRecordRejected) {
+				return &ExitError{Code: 1, Err: err}
+			}
 			if err != nil {
 				return err
 			}
-			if pv.Subject.Kind != "dataset" {
-				return fmt.Errorf("%s is not a dataset", proof.DatasetID)
-			}
-			d := pv.Subject.Dataset.Info
-			if err := proof.VerifyWithSize(d.RecordRoot, d.RecordCount); err != nil {
-				return &ExitError{Code: 1, Err: fmt.Errorf("proof rejected: %w", err)}
-			}
+			d := rec.Dataset.Info
+			pv := struct {
+				Height  int64
+				AppHash string
+				ChainID string
+			}{rec.Proof.Height, rec.Proof.AppHash.String(), rec.Proof.ChainID}
 			res := map[string]any{
 				"included": true, "dataset": d.Id, "dataset_name": d.Name, "record_index": proof.RecordIndex,
 				"record": string(proof.Record), "record_root": fmt.Sprintf("%X", d.RecordRoot),

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -16,15 +15,15 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/spf13/viper"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
+	"github.com/prova-network/prova/internal/nodeconfig"
 	"github.com/prova-network/prova/internal/receipt"
 	"github.com/prova-network/prova/internal/receiptlog"
-	receiptstypes "github.com/prova-network/prova/x/receipts/types"
+	receiptscli "github.com/prova-network/prova/x/receipts/client/cli"
 )
 
 const (
@@ -157,7 +156,7 @@ result is a receipt bundle (JSON) that 'provad receipt verify' checks offline.
 		Args: cobra.NoArgs,
 		RunE: runReceiptSubmit,
 	}
-	cmd.Flags().String(flagLogURL, "http://"+receiptlog.DefaultListen, "receipt log URL")
+	cmd.Flags().String(flagLogURL, "", "receipt log URL (default: the log of --home's app.toml [receipt-log], else http://"+receiptlog.DefaultListen+")")
 	cmd.Flags().String(flagProviderKey, "", "provider key file (default: <home>/config/"+providerKeyFile+", created on first use)")
 	cmd.Flags().String(flagProviderID, "provider", "provider name written in the receipt")
 	cmd.Flags().String(flagModel, "", "registered model ID the inference ran on (required)")
@@ -219,7 +218,10 @@ func runReceiptSubmit(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	logURL, _ := cmd.Flags().GetString(flagLogURL)
+	logURL, err := logURLFromCmd(cmd, "http://"+receiptlog.DefaultListen)
+	if err != nil {
+		return err
+	}
 	lc := receiptlog.NewClient(logURL, nil)
 	res, err := lc.Submit(ctx, []ed25519.PublicKey{pub}, env)
 	if err != nil {
@@ -234,7 +236,7 @@ func runReceiptSubmit(cmd *cobra.Command, _ []string) error {
 		if err != nil {
 			return err
 		}
-		if size, err = waitAnchored(ctx, clientCtx, res.LogID, e.Index, wait); err != nil {
+		if size, err = receiptscli.WaitAnchored(ctx, clientCtx, res.LogID, e.Index, wait); err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "anchored: checkpoint of size %d is on chain\n", size)
@@ -266,24 +268,33 @@ func withReceiptHint(err error, logURL string) error {
 	return fmt.Errorf("%w\nhint: is a receipt log running at %s? 'provad dev' runs one; set --log", err, logURL)
 }
 
-// waitAnchored polls the chain until an anchored checkpoint of logID covers
-// index, and returns its size.
-func waitAnchored(ctx context.Context, clientCtx client.Context, logID string, index uint64, wait time.Duration) (uint64, error) {
-	q := receiptstypes.NewQueryClient(clientCtx)
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	for {
-		res, err := q.LatestCheckpoint(ctx, &receiptstypes.QueryLatestCheckpointRequest{LogId: logID})
-		switch {
-		case err == nil && res.Checkpoint.TreeSize > index:
-			return res.Checkpoint.TreeSize, nil
-		case err != nil && status.Code(err) != codes.NotFound && ctx.Err() == nil:
-			return 0, fmt.Errorf("query the anchored checkpoint of %s: %w", logID, err)
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("no checkpoint of %s covering index %d was anchored within %s (is the log's operator key funded and [receipt-log] operator-key set?); rerun with a longer --wait", logID, index, wait)
-		case <-time.After(250 * time.Millisecond):
-		}
+// logURLFromCmd returns --log when given; otherwise the receipt log that the
+// home's app.toml configures ([receipt-log] listen), so that a command run
+// with a dev chain's --home talks to that chain's log (on a --free-ports
+// chain it is not on the default port); otherwise fallback.
+func logURLFromCmd(cmd *cobra.Command, fallback string) (string, error) {
+	if f := cmd.Flags().Lookup(flagLogURL); f != nil && f.Changed {
+		return f.Value.String(), nil
 	}
+	home := client.GetClientContextFromCmd(cmd).HomeDir
+	if home == "" {
+		return fallback, nil
+	}
+	path := filepath.Join(home, "config", "app.toml")
+	if _, err := os.Stat(path); err != nil {
+		return fallback, nil
+	}
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	rl, err := nodeconfig.ReceiptLogFrom(v)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	if !rl.Enable || rl.Listen == "" {
+		return fallback, nil
+	}
+	return "http://" + rl.Listen, nil
 }

@@ -34,6 +34,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	"github.com/prova-network/prova/app"
+	"github.com/prova-network/prova/internal/node"
 	"github.com/prova-network/prova/internal/nodeconfig"
 )
 
@@ -207,7 +208,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		pruning.Cmd(newApp, DefaultHome),
 		snapshot.Cmd(newApp),
 	)
-	server.AddCommandsWithStartCmdOptions(rootCmd, DefaultHome, newApp, exportApp, server.StartCmdOptions{PostSetup: startNodeServices})
+	server.AddCommandsWithStartCmdOptions(rootCmd, DefaultHome, newApp, exportApp, server.StartCmdOptions{PostSetup: node.StartServices})
 	rootCmd.AddCommand(
 		server.StatusCommand(),
 		queryCommand(),

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
+
+	"github.com/prova-network/prova/internal/txclient"
 )
 
 // txResultCheck makes a transaction that the node rejected a failed command:
@@ -65,28 +65,12 @@ const flagNoWait = "no-wait"
 // the mempool and still fail in the block (for instance a duplicate
 // registration or a transfer beyond the balance).
 func waitForBlock(cmd *cobra.Command, clientCtx client.Context, txHash string) error {
-	hash, err := hex.DecodeString(txHash)
+	r, err := txclient.Wait(cmd.Context(), clientCtx.Client, txHash, txWaitTimeout)
 	if err != nil {
-		return nil
+		return &ExitError{Code: 1, Err: err}
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), txWaitTimeout)
-	defer cancel()
-	for {
-		r, err := clientCtx.Client.Tx(ctx, hash, false)
-		if err == nil {
-			if r.TxResult.Code != 0 {
-				return &ExitError{Code: 1, Err: fmt.Errorf("transaction %s failed in block %d (codespace %s, code %d): %s",
-					txHash, r.Height, r.TxResult.Codespace, r.TxResult.Code, r.TxResult.Log)}
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "committed in block %d (tx %s)\n", r.Height, txHash)
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return &ExitError{Code: 1, Err: fmt.Errorf("transaction %s was accepted into the mempool but not seen in a block within %s; check later with 'provad q tx %s'", txHash, txWaitTimeout, txHash)}
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "committed in block %d (tx %s)\n", r.Height, r.Hash)
+	return nil
 }
 
 const txWaitTimeout = 60 * time.Second

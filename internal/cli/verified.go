@@ -16,6 +16,7 @@ import (
 
 	"github.com/prova-network/prova/app"
 	"github.com/prova-network/prova/internal/lightclient"
+	"github.com/prova-network/prova/internal/verify/proven"
 )
 
 const (
@@ -175,4 +176,10 @@ func rpcHTTP(uri string) string {
 		return "http://" + uri[6:]
 	}
 	return uri
+}
+
+// readerFor reads proven state through lc at height (0: the latest state,
+// with queries retried while the node commits it).
+func readerFor(lc *lightclient.Client, height int64) *proven.Reader {
+	return proven.NewReader(lc.Reader(height == 0), height)
 }

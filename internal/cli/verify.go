@@ -13,6 +13,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/internal/verify/proven"
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
 
@@ -46,9 +47,9 @@ PATH may also be a registered ID ("blake3:<hex>") to verify without files.`,
 			}
 			defer lc.Close()
 			height, _ := cmd.Flags().GetInt64(flags.FlagHeight)
-			pv, err := fetchProvenance(cmd.Context(), lc, id, height)
+			pv, err := readerFor(lc, height).Provenance(cmd.Context(), id)
 			if err != nil {
-				if errors.Is(err, ErrNotRegistered) {
+				if errors.Is(err, proven.ErrNotRegistered) {
 					if clientCtx.OutputFormat == flags.OutputFormatJSON {
 						_ = json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"id": id, "registered": false})
 					}
@@ -61,7 +62,7 @@ PATH may also be a registered ID ("blake3:<hex>") to verify without files.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(struct {
 					Registered bool `json:"registered"`
-					*Provenance
+					*proven.Provenance
 				}{true, pv})
 			}
 			printProvenance(cmd.OutOrStdout(), pv)
@@ -96,7 +97,7 @@ func artifactID(cmd *cobra.Command, arg string) (string, error) {
 	return m.Digest.String(), nil
 }
 
-func printProvenance(w io.Writer, pv *Provenance) {
+func printProvenance(w io.Writer, pv *proven.Provenance) {
 	s := pv.Subject
 	switch s.Kind {
 	case "model":
@@ -153,7 +154,7 @@ func printDataset(w io.Writer, ind string, d *regtypes.Dataset, how string) {
 	if how != "" {
 		fmt.Fprintf(w, " — %s", how)
 	}
-	fmt.Fprintf(w, "\n%s  id         %s\n%s  license    %s (use: %s", ind, d.Info.Id, ind, d.Info.License, useName(d.Info.Usage.Use))
+	fmt.Fprintf(w, "\n%s  id         %s\n%s  license    %s (use: %s", ind, d.Info.Id, ind, d.Info.License, proven.UseName(d.Info.Usage.Use))
 	if d.Info.Usage.Attribution {
 		fmt.Fprint(w, ", attribution")
 	}
@@ -175,10 +176,6 @@ func printContributors(w io.Writer, ind string, cs []regtypes.Contributor) {
 		}
 		fmt.Fprintf(w, "%s%s %s %d.%02d%%\n", ind, label, c.Address, c.ShareBps/100, c.ShareBps%100)
 	}
-}
-
-func useName(u regtypes.Use) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(u.String(), "USE_")), "_", "-")
 }
 
 func shortID(id string) string {

@@ -3,66 +3,34 @@ package lightclient
 import (
 	"errors"
 
-	"github.com/prova-network/prova/internal/tlog"
+	"github.com/prova-network/prova/internal/verify"
 )
 
 // Errors returned by this package. Callers test them with errors.Is; each
-// message says what a person at the terminal can do about it.
+// message says what a person at the terminal can do about it. Those about
+// proofs and headers are internal/verify's values, so a caller need not
+// know which layer found the problem.
 var (
 	// ErrInvalidConfig is returned by New for a Config that cannot work.
 	ErrInvalidConfig = errors.New("invalid light client config")
-
-	// ErrHeaderUnverified means a header failed light-client verification:
-	// its signatures, validator set or hash chain do not lead back to the
-	// trusted header.
-	ErrHeaderUnverified = errors.New("header failed light client verification: " +
-		"the node may be faulty or on another chain; check --chain-id and the trusted height/hash, or use another node")
 
 	// ErrNodeUnreachable means the RPC node could not be reached or did not
 	// answer in time.
 	ErrNodeUnreachable = errors.New("cannot reach the rpc node: check the --node address and that the node is running")
 
-	// ErrHeightNotAvailable means the node does not have the requested
-	// height (not produced yet, or pruned).
-	ErrHeightNotAvailable = errors.New("height is not available on the node: " +
-		"wait for the chain to produce it, or ask for a height the node has not pruned")
-
-	// ErrQueryFailed means the ABCI query itself failed (transport error or a
-	// non-zero response code).
-	ErrQueryFailed = errors.New("abci query failed: check the rpc address and that the node is running")
-
-	// ErrProofMissing means the node answered without a Merkle proof.
-	ErrProofMissing = errors.New("response carries no merkle proof: " +
-		"the height may be pruned on the node; ask for a more recent height or use an archive node")
-
-	// ErrProofInvalid means the proof is malformed or does not hash up.
-	ErrProofInvalid = errors.New("merkle proof is invalid: do not trust this answer; try another node")
-
-	// ErrProofKeyMismatch means the proof (or response) is about another key
-	// or another store than the one asked for.
-	ErrProofKeyMismatch = errors.New("proof is for a different key or store than requested: do not trust this answer")
-
-	// ErrValueMismatch means the value returned differs from the value the
-	// proof commits to (including a value returned for a proven-absent key).
-	ErrValueMismatch = errors.New("returned value differs from the proven value: do not trust this answer")
-
-	// ErrAppHashMismatch means the proof is internally consistent but its root
-	// is not the app hash of the verified header.
-	ErrAppHashMismatch = errors.New("proof root does not match the app hash of the verified header: " +
-		"the answer is not part of the chain's state; do not trust it")
-
-	// ErrHeightMismatch means the node answered for another height than the
-	// one asked for.
-	ErrHeightMismatch = errors.New("response is for a different height than requested: do not trust this answer")
-
 	// ErrBalanceInvalid means a proven bank balance could not be decoded.
 	ErrBalanceInvalid = errors.New("stored balance cannot be decoded: the chain may use an unknown bank store format")
 
-	// ErrInclusionInvalid means an RFC 6962 inclusion proof did not verify
-	// (the same error value as tlog.ErrInclusionInvalid).
-	ErrInclusionInvalid = tlog.ErrInclusionInvalid
-
-	// ErrConsistencyInvalid means an RFC 6962 consistency proof did not
-	// verify (the same error value as tlog.ErrConsistencyInvalid).
-	ErrConsistencyInvalid = tlog.ErrConsistencyInvalid
+	ErrBadRequest         = verify.ErrBadRequest
+	ErrHeaderUnverified   = verify.ErrHeaderUnverified
+	ErrHeightNotAvailable = verify.ErrHeightNotAvailable
+	ErrQueryFailed        = verify.ErrQueryFailed
+	ErrProofMissing       = verify.ErrProofMissing
+	ErrProofInvalid       = verify.ErrProofInvalid
+	ErrProofKeyMismatch   = verify.ErrProofKeyMismatch
+	ErrValueMismatch      = verify.ErrValueMismatch
+	ErrAppHashMismatch    = verify.ErrAppHashMismatch
+	ErrHeightMismatch     = verify.ErrHeightMismatch
+	ErrInclusionInvalid   = verify.ErrInclusionInvalid
+	ErrConsistencyInvalid = verify.ErrConsistencyInvalid
 )

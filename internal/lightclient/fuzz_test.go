@@ -1,6 +1,7 @@
 package lightclient
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -66,10 +67,21 @@ func FuzzDecodeStoreProof(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.inner == nil || p.outer == nil || (p.exists != (p.inner.GetExist() != nil)) {
-			t.Fatalf("decoded proof has an inconsistent shape: %+v", p)
+		if !bytes.Equal(p.Key, ops.Ops[0].Key) || p.StoreName != string(ops.Ops[1].Key) {
+			t.Fatalf("decoded proof is about %q/%X, its operations about %q/%X", p.StoreName, p.Key, ops.Ops[1].Key, ops.Ops[0].Key)
 		}
-		_ = p.Verify(ps.appHash, p.StoreName, p.Key, nil) // must not panic
+		if err := p.Verify(ps.appHash, p.StoreName+"x", p.Key, nil); !errors.Is(err, ErrProofKeyMismatch) {
+			t.Fatalf("a proof verified for another store: %v", err)
+		}
+		value := []byte(nil)
+		if p.Exists() {
+			value = []byte("llama")
+		}
+		err = p.Verify(ps.appHash, p.StoreName, p.Key, value)
+		if err != nil && !errors.Is(err, ErrProofInvalid) && !errors.Is(err, ErrProofKeyMismatch) &&
+			!errors.Is(err, ErrValueMismatch) && !errors.Is(err, ErrAppHashMismatch) {
+			t.Fatalf("rejection without a sentinel error: %v", err)
+		}
 	})
 }
 

@@ -151,8 +151,8 @@ func TestVerifyABCIQueryRejects(t *testing.T) {
 			"registry", "model/1", 3, ErrQueryFailed},
 		{"height 1 is not provable", &fakeNode{}, "registry", "model/1", 1, ErrHeightNotAvailable},
 		{"negative height", &fakeNode{}, "registry", "model/1", -1, ErrHeightNotAvailable},
-		{"empty key", &fakeNode{}, "registry", "", 3, ErrInvalidConfig},
-		{"bad store name", &fakeNode{}, "registry/key", "model/1", 3, ErrInvalidConfig},
+		{"empty key", &fakeNode{}, "registry", "", 3, ErrBadRequest},
+		{"bad store name", &fakeNode{}, "registry/key", "model/1", 3, ErrBadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

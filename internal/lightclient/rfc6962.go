@@ -1,29 +1,28 @@
 package lightclient
 
-import "github.com/prova-network/prova/internal/tlog"
+import "github.com/prova-network/prova/internal/verify"
+
+// Proof checking lives in internal/verify, which also builds for the
+// browser; these names keep the light client's callers working.
 
 // HashSize is the size of every RFC 6962 (SHA-256) hash.
-const HashSize = tlog.HashSize
+const HashSize = verify.HashSize
 
-// The RFC 6962 helpers live in internal/tlog, which the state machine can
-// import without the light client; they are re-exported here so that every
-// proof a client checks (dataset records, receipts) goes through one verifier.
+// Proof operation types written by the SDK multistore.
+const (
+	ProofOpIAVL         = verify.ProofOpIAVL
+	ProofOpSimpleMerkle = verify.ProofOpSimpleMerkle
+)
 
-// LeafHash returns the RFC 6962 leaf hash SHA-256(0x00 || data).
-func LeafHash(data []byte) []byte { return tlog.LeafHash(data) }
+// StoreProof is verify.StoreProof.
+type StoreProof = verify.StoreProof
 
-// NodeHash returns the RFC 6962 interior node hash SHA-256(0x01 || left || right).
-func NodeHash(left, right []byte) []byte { return tlog.NodeHash(left, right) }
-
-// EmptyRoot returns the root of the empty tree, SHA-256 of the empty string.
-func EmptyRoot() []byte { return tlog.EmptyRoot() }
-
-// VerifyInclusion is tlog.VerifyInclusion.
-func VerifyInclusion(leafHash []byte, index, size uint64, inclusion [][]byte, root []byte) error {
-	return tlog.VerifyInclusion(leafHash, index, size, inclusion, root)
-}
-
-// VerifyConsistency is tlog.VerifyConsistency.
-func VerifyConsistency(size1, size2 uint64, consistency [][]byte, root1, root2 []byte) error {
-	return tlog.VerifyConsistency(size1, size2, consistency, root1, root2)
-}
+var (
+	LeafHash          = verify.LeafHash
+	NodeHash          = verify.NodeHash
+	EmptyRoot         = verify.EmptyRoot
+	VerifyInclusion   = verify.VerifyInclusion
+	VerifyConsistency = verify.VerifyConsistency
+	DecodeStoreProof  = verify.DecodeStoreProof
+	VerifyStoreValue  = verify.VerifyStoreValue
+)

@@ -1,4 +1,4 @@
-package cli
+package demo
 
 import (
 	"context"
@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/prova-network/prova/internal/devnet"
+	"github.com/prova-network/prova/internal/phash/phashtest"
 	"github.com/prova-network/prova/internal/receipt"
 	"github.com/prova-network/prova/internal/receiptlog"
+	"github.com/prova-network/prova/internal/verify/proven"
 	contenttypes "github.com/prova-network/prova/x/content/types"
+	receiptscli "github.com/prova-network/prova/x/receipts/client/cli"
 )
 
 // demoInferences is how many chat inferences the demo's provider serves in
@@ -40,13 +43,13 @@ func sha256ID(b []byte) string {
 // waits for the log to anchor a checkpoint on chain, and verifies the
 // image's receipt with proofs. It returns the image receipt's reference for
 // the content step.
-func runDemoReceipts(ctx context.Context, net *devnet.Network, progress io.Writer) ([]DemoStep, *contenttypes.ReceiptRef, error) {
+func runReceipts(ctx context.Context, net *devnet.Network, progress io.Writer) ([]Step, *contenttypes.ReceiptRef, error) {
 	node := net.Nodes[0]
 	model, err := demoID(ctx, filepath.Join(node.Home, "artifacts", "chat"))
 	if err != nil {
 		return nil, nil, err
 	}
-	image, _, err := WriteSampleImages(filepath.Join(node.Home, "artifacts", "content"), demoImageSeed)
+	image, _, err := phashtest.WriteSampleImages(filepath.Join(node.Home, "artifacts", "content"), imageSeed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -91,7 +94,7 @@ func runDemoReceipts(ctx context.Context, net *devnet.Network, progress io.Write
 		return nil, nil, fmt.Errorf("log the image receipt: %w", err)
 	}
 	entry := single.Entries[0]
-	steps := []DemoStep{{Step: "receipts", Detail: fmt.Sprintf("%d inference receipts in log %s (%d in one signed batch), image receipt at index %d",
+	steps := []Step{{Step: "receipts", Detail: fmt.Sprintf("%d inference receipts in log %s (%d in one signed batch), image receipt at index %d",
 		len(res.Entries)+1, res.LogID, len(res.Entries), entry.Index)}}
 
 	fmt.Fprintln(progress, "Waiting for the log to anchor a checkpoint on chain ...")
@@ -99,7 +102,7 @@ func runDemoReceipts(ctx context.Context, net *devnet.Network, progress io.Write
 	if err != nil {
 		return steps, nil, err
 	}
-	size, err := waitAnchored(ctx, c.Ctx, res.LogID, entry.Index, time.Minute)
+	size, err := receiptscli.WaitAnchored(ctx, c.Ctx, res.LogID, entry.Index, time.Minute)
 	if err != nil {
 		return steps, nil, err
 	}
@@ -114,16 +117,16 @@ func runDemoReceipts(ctx context.Context, net *devnet.Network, progress io.Write
 	}
 
 	fmt.Fprintln(progress, "Verifying the image receipt against a light-client-verified header ...")
-	lc, err := newLightClient(ctx, net.ChainID, node.Ports.RPCURL(), trustFromGenesis())
+	lc, err := lightClient(ctx, net)
 	if err != nil {
 		return steps, nil, err
 	}
 	defer lc.Close()
-	rep, err := verifyReceiptBundle(ctx, lc, bundle, "")
+	rep, err := proven.NewReader(lc.Reader(true), 0).Receipt(ctx, bundle, nil)
 	if err != nil {
 		return steps, nil, fmt.Errorf("verify the image receipt: %w", err)
 	}
-	steps = append(steps, DemoStep{Step: "receipt verified", Verified: true,
+	steps = append(steps, Step{Step: "receipt verified", Verified: true,
 		Detail: fmt.Sprintf("provider signature, inclusion in checkpoint %d, log key and anchored root proven at height %d (%s)",
 			rep.TreeSize, rep.Proof.Height, bundlePath)})
 	return steps, &contenttypes.ReceiptRef{LogId: res.LogID, Index: entry.Index}, nil

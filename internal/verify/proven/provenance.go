@@ -1,12 +1,11 @@
-package cli
+package proven
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"github.com/prova-network/prova/internal/lightclient"
+	"github.com/prova-network/prova/internal/verify"
 	evaltypes "github.com/prova-network/prova/x/eval/types"
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
@@ -17,11 +16,11 @@ var ErrNotRegistered = errors.New("not registered")
 
 // ProvenRecord is one registry record with the proof that it is in state.
 type ProvenRecord struct {
-	Kind    string             `json:"kind"` // "model" or "dataset"
-	ID      string             `json:"id"`
-	Model   *regtypes.Model    `json:"model,omitempty"`
-	Dataset *regtypes.Dataset  `json:"dataset,omitempty"`
-	Proof   *lightclient.Proof `json:"proof"`
+	Kind    string            `json:"kind"` // "model" or "dataset"
+	ID      string            `json:"id"`
+	Model   *regtypes.Model   `json:"model,omitempty"`
+	Dataset *regtypes.Dataset `json:"dataset,omitempty"`
+	Proof   *verify.Proof     `json:"proof"`
 }
 
 // AncestorRecord is a proven ancestor and how it was reached.
@@ -53,8 +52,8 @@ type Provenance struct {
 
 // ProvenEvaluation is an evaluation result with its proof.
 type ProvenEvaluation struct {
-	Task  evaltypes.Task     `json:"task"`
-	Proof *lightclient.Proof `json:"proof"`
+	Task  evaltypes.Task `json:"task"`
+	Proof *verify.Proof  `json:"proof"`
 }
 
 // Count returns how many records were proven.
@@ -67,8 +66,8 @@ func (p *Provenance) Count() int {
 }
 
 // evaluation fetches the latest evaluation result of id (nil if none).
-func (r *registryReader) evaluation(ctx context.Context, id string) (*ProvenEvaluation, error) {
-	v, p, err := r.lc.VerifyABCIQuery(ctx, evaltypes.StoreKey, evaltypes.LatestResultKey(id), r.height)
+func (r *Reader) evaluation(ctx context.Context, id string) (*ProvenEvaluation, error) {
+	v, p, err := r.Get(ctx, evaltypes.StoreKey, evaltypes.LatestResultKey(id))
 	if err != nil || v == nil {
 		return nil, err
 	}
@@ -79,45 +78,11 @@ func (r *registryReader) evaluation(ctx context.Context, id string) (*ProvenEval
 	return &ProvenEvaluation{Task: t, Proof: p}, nil
 }
 
-// registryReader fetches registry records with proofs at one height.
-type registryReader struct {
-	lc     *lightclient.Client
-	height int64
-	// latest is set when height is the node's latest block: CometBFT saves
-	// a block (and reports it) a moment before the app commits its state,
-	// so a query there can briefly fail and is worth retrying.
-	latest bool
-}
-
-func (r *registryReader) get(ctx context.Context, key []byte) ([]byte, *lightclient.Proof, error) {
-	return provenGet(ctx, r.lc, regtypes.StoreKey, key, &r.height, r.latest)
-}
-
-// provenGet reads key from a module store with its proof at *height and
-// pins *height to the proof's height, so that every later read sees the
-// same state. With latest set, a query that fails because the node has not
-// committed the newest block's state yet is retried briefly.
-func provenGet(ctx context.Context, lc *lightclient.Client, store string, key []byte, height *int64, latest bool) ([]byte, *lightclient.Proof, error) {
-	v, p, err := lc.VerifyABCIQuery(ctx, store, key, *height)
-	for try := 0; err != nil && latest && errors.Is(err, lightclient.ErrQueryFailed) && try < 10; try++ {
-		select {
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		v, p, err = lc.VerifyABCIQuery(ctx, store, key, *height)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	*height = p.Height
-	return v, p, nil
-}
-
 // record fetches whatever is registered under id; it returns
 // ErrNotRegistered (with the height of the proof of absence) if nothing is.
-func (r *registryReader) record(ctx context.Context, id string) (ProvenRecord, error) {
-	v, p, err := r.get(ctx, regtypes.ModelKey(id))
+// Record proves whatever is registered under id.
+func (r *Reader) Record(ctx context.Context, id string) (ProvenRecord, error) {
+	v, p, err := r.Get(ctx, regtypes.StoreKey, regtypes.ModelKey(id))
 	if err != nil {
 		return ProvenRecord{}, err
 	}
@@ -128,7 +93,7 @@ func (r *registryReader) record(ctx context.Context, id string) (ProvenRecord, e
 		}
 		return ProvenRecord{Kind: "model", ID: id, Model: &m, Proof: p}, nil
 	}
-	v, p, err = r.get(ctx, regtypes.DatasetKey(id))
+	v, p, err = r.Get(ctx, regtypes.StoreKey, regtypes.DatasetKey(id))
 	if err != nil {
 		return ProvenRecord{}, err
 	}
@@ -145,25 +110,15 @@ func (r *registryReader) record(ctx context.Context, id string) (ProvenRecord, e
 // maxVerifyRecords bounds how many records one verification fetches.
 const maxVerifyRecords = 2_000
 
-// fetchProvenance proves the record under id and, for a model, every
-// ancestor (breadth first, nearest first) and every dataset they used.
-func fetchProvenance(ctx context.Context, lc *lightclient.Client, id string, height int64) (*Provenance, error) {
-	latest := height == 0
-	if latest {
-		// Prove the latest committed state (the light client's own default
-		// is one block older), so a record committed a moment ago is seen.
-		h, err := lc.LatestVerifiedHeight(ctx)
-		if err != nil {
-			return nil, err
-		}
-		height = h
-	}
-	r := &registryReader{lc: lc, height: height, latest: latest}
-	subject, err := r.record(ctx, id)
+// Provenance proves the record under id and, for a model, every ancestor
+// (breadth first, nearest first), every dataset they used and the
+// subject's latest evaluation, all at the reader's height.
+func (r *Reader) Provenance(ctx context.Context, id string) (*Provenance, error) {
+	subject, err := r.Record(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	pv := &Provenance{ChainID: lc.ChainID(), Height: subject.Proof.Height, AppHash: subject.Proof.AppHash.String(), Subject: subject}
+	pv := &Provenance{ChainID: subject.Proof.ChainID, Height: subject.Proof.Height, AppHash: subject.Proof.AppHash.String(), Subject: subject}
 	if pv.Evaluation, err = r.evaluation(ctx, id); err != nil {
 		return nil, err
 	}
@@ -178,7 +133,7 @@ func fetchProvenance(ctx context.Context, lc *lightclient.Client, id string, hei
 				continue
 			}
 			seenData[dl.DatasetId] = true
-			rec, err := r.record(ctx, dl.DatasetId)
+			rec, err := r.Record(ctx, dl.DatasetId)
 			if err != nil {
 				return err
 			}
@@ -204,7 +159,7 @@ func fetchProvenance(ctx context.Context, lc *lightclient.Client, id string, hei
 				if pv.Count() >= maxVerifyRecords {
 					return nil, fmt.Errorf("lineage of %s has more than %d records; verify an ancestor separately", id, maxVerifyRecords)
 				}
-				rec, err := r.record(ctx, pl.ModelId)
+				rec, err := r.Record(ctx, pl.ModelId)
 				if err != nil {
 					return nil, err
 				}

@@ -1,4 +1,4 @@
-package cli
+package demo
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/prova-network/prova/internal/formats"
 	"github.com/prova-network/prova/internal/formats/safetensors/safetensorstest"
 	"github.com/prova-network/prova/internal/records"
+	"github.com/prova-network/prova/internal/verify/proven"
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
 
@@ -24,7 +25,7 @@ const demoRecords = 64
 // runDemoProvenance registers a generated dataset, a base model and a
 // fine-tune, then verifies the fine-tune's lineage, shows that a modified
 // copy is not registered, proves one record's membership, and writes a BOM.
-func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Writer) ([]DemoStep, error) {
+func runProvenance(ctx context.Context, net *devnet.Network, progress io.Writer) ([]Step, error) {
 	node := net.Nodes[0]
 	c, err := devnet.NewClient(net.ChainID, node.Ports.RPCURL(), node.Home)
 	if err != nil {
@@ -78,16 +79,16 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	if err != nil {
 		return nil, fmt.Errorf("register fine-tune: %w", err)
 	}
-	steps := []DemoStep{{Step: "register", Detail: fmt.Sprintf("dataset %s (64 records), base model, fine-tune %s; committed by height %d", shortID(dataID), shortID(ftInfo.Id), h)}}
+	steps := []Step{{Step: "register", Detail: fmt.Sprintf("dataset %s (64 records), base model, fine-tune %s; committed by height %d", shortID(dataID), shortID(ftInfo.Id), h)}}
 
-	evalStep, err := runDemoEvaluation(ctx, c, net, ftInfo.Id)
+	evalStep, err := runEvaluation(ctx, c, net, ftInfo.Id)
 	if err != nil {
 		return steps, err
 	}
 	steps = append(steps, evalStep)
 
 	fmt.Fprintln(progress, "Verifying the fine-tune's provenance from its files ...")
-	lc, err := newLightClient(ctx, net.ChainID, node.Ports.RPCURL(), trustFromGenesis())
+	lc, err := lightClient(ctx, net)
 	if err != nil {
 		return steps, err
 	}
@@ -96,14 +97,14 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	if err != nil {
 		return steps, err
 	}
-	pv, err := fetchProvenance(ctx, lc, id, 0)
+	pv, err := proven.NewReader(lc.Reader(true), 0).Provenance(ctx, id)
 	if err != nil {
 		return steps, fmt.Errorf("verify fine-tune: %w", err)
 	}
 	if len(pv.Ancestors) != 1 || len(pv.Datasets) != 1 || pv.Ancestors[0].ID != baseInfo.Id || pv.Evaluation == nil {
 		return steps, fmt.Errorf("verified provenance is incomplete: %d ancestors, %d datasets, evaluation %v", len(pv.Ancestors), len(pv.Datasets), pv.Evaluation != nil)
 	}
-	steps = append(steps, DemoStep{Step: "verify model", Verified: true, Detail: fmt.Sprintf(
+	steps = append(steps, Step{Step: "verify model", Verified: true, Detail: fmt.Sprintf(
 		"%s: finetune of %s, fine-tuned on %s (%s), %s %d/%d; %d records proven at height %d",
 		ftInfo.Name, baseInfo.Name, dsMsg.Dataset.Name, dsMsg.Dataset.License,
 		pv.Evaluation.Task.Metric, pv.Evaluation.Task.Result, pv.Evaluation.Task.ScoreMax, pv.Count(), pv.Height)})
@@ -116,10 +117,10 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	if err != nil {
 		return steps, err
 	}
-	if _, err := fetchProvenance(ctx, lc, modID, 0); !errors.Is(err, ErrNotRegistered) {
+	if _, err := proven.NewReader(lc.Reader(true), 0).Provenance(ctx, modID); !errors.Is(err, proven.ErrNotRegistered) {
 		return steps, fmt.Errorf("a one-byte-modified copy was not reported as unregistered: %v", err)
 	}
-	steps = append(steps, DemoStep{Step: "modified copy", Verified: true, Detail: "one byte changed: not registered (absence proven)"})
+	steps = append(steps, Step{Step: "modified copy", Verified: true, Detail: "one byte changed: not registered (absence proven)"})
 
 	record, err := records.RecordAt(data, 7, records.Options{})
 	if err != nil {
@@ -137,14 +138,13 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	if err != nil {
 		return steps, err
 	}
-	ds := pv.Datasets[0].Dataset.Info
-	if err := decoded.VerifyWithSize(ds.RecordRoot, ds.RecordCount); err != nil {
+	if _, err := proven.NewReader(lc.Reader(true), 0).DatasetRecord(ctx, decoded); err != nil {
 		return steps, fmt.Errorf("membership proof: %w", err)
 	}
-	steps = append(steps, DemoStep{Step: "record membership", Verified: true, Detail: fmt.Sprintf(
+	steps = append(steps, Step{Step: "record membership", Verified: true, Detail: fmt.Sprintf(
 		"record 7 %s is in the dataset: %d sibling hashes against the proven root", record, len(decoded.Siblings))})
 
-	lineage, err := lineageForBOM(pv)
+	lineage, err := proven.BOMLineage(pv)
 	if err != nil {
 		return steps, err
 	}
@@ -160,7 +160,7 @@ func runDemoProvenance(ctx context.Context, net *devnet.Network, progress io.Wri
 	if err != nil {
 		return steps, err
 	}
-	steps = append(steps, DemoStep{Step: "AI-BOM", Detail: "CycloneDX 1.6 ML-BOM written to " + bomPath})
+	steps = append(steps, Step{Step: "AI-BOM", Detail: "CycloneDX 1.6 ML-BOM written to " + bomPath})
 	return steps, nil
 }
 

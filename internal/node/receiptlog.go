@@ -1,4 +1,9 @@
-package cli
+// Package node runs the services Prova adds next to a node started with
+// 'provad start': the receipt log (internal/receiptlog) and its anchoring
+// loop, which sends MsgAnchorCheckpoint through internal/txclient. It is
+// what the node imports besides the app; it does not import the dev-network
+// tools (internal/devnet), which TestNodeExcludesDevnet checks.
+package node
 
 import (
 	"context"
@@ -11,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,18 +27,18 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
-	"github.com/prova-network/prova/internal/devnet"
 	"github.com/prova-network/prova/internal/nodeconfig"
 	"github.com/prova-network/prova/internal/receiptlog"
 	"github.com/prova-network/prova/internal/tlog"
+	"github.com/prova-network/prova/internal/txclient"
 	receiptstypes "github.com/prova-network/prova/x/receipts/types"
 	registrytypes "github.com/prova-network/prova/x/registry/types"
 )
 
-// startNodeServices is the start command's PostSetup: it runs the services
+// StartServices is the start command's PostSetup: it runs the services
 // Prova adds next to the node, under the node's context, so Ctrl-C stops
 // them with it.
-func startNodeServices(svrCtx *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group) error {
+func StartServices(svrCtx *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group) error {
 	cfg, err := nodeconfig.ReceiptLogFrom(svrCtx.Viper)
 	if err != nil {
 		return err
@@ -143,7 +149,7 @@ func modelStatusVia(clientCtx client.Context) receiptlog.ModelStatusFunc {
 // log first when [receipt-log] register-bond says so).
 type anchorer struct {
 	q        receiptstypes.QueryClient
-	chain    *devnet.Client
+	chain    *txclient.Client
 	key      string
 	operator sdk.AccAddress
 	bond     string
@@ -166,7 +172,11 @@ func newAnchorer(clientCtx client.Context, svrCtx *server.Context, chainID, home
 		return nil, err
 	}
 	rpcURL := strings.Replace(svrCtx.Config.RPC.ListenAddress, "tcp://", "http://", 1)
-	chain, err := devnet.NewClientFromContext(clientCtx.WithKeyring(kr).WithChainID(chainID), rpcURL)
+	rpc, err := rpchttp.New(rpcURL, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("receipt log: node rpc %s: %w", rpcURL, err)
+	}
+	chain, err := txclient.New(clientCtx.WithKeyring(kr).WithChainID(chainID).WithClient(rpc).WithNodeURI(rpcURL))
 	if err != nil {
 		return nil, err
 	}
@@ -203,20 +213,20 @@ func (a *anchorer) register(ctx context.Context) error {
 		return fmt.Errorf("app.toml [receipt-log] register-bond %q: %w", a.bond, err)
 	}
 	msg := &receiptstypes.MsgRegisterLog{Operator: a.operator.String(), Origin: a.svc.Origin(), VerifierKey: a.svc.VerifierKey(), Bond: bond}
-	_, h, err := a.chain.SendMsgs(ctx, a.key, msg)
+	res, err := a.chain.Send(ctx, a.key, msg)
 	if err != nil {
 		return fmt.Errorf("register log: %w", err)
 	}
-	a.logger.Info("log registered on chain", "height", h, "bond", bond.String())
+	a.logger.Info("log registered on chain", "height", res.Height, "bond", bond.String())
 	return nil
 }
 
 func (a *anchorer) submit(ctx context.Context, signed []byte, proof [][]byte) error {
 	msg := &receiptstypes.MsgAnchorCheckpoint{Operator: a.operator.String(), LogId: a.svc.Origin(), Checkpoint: signed, ConsistencyProof: proof}
-	_, h, err := a.chain.SendMsgs(ctx, a.key, msg)
+	res, err := a.chain.Send(ctx, a.key, msg)
 	if err != nil {
 		return err
 	}
-	a.logger.Debug("checkpoint anchored", "height", h)
+	a.logger.Debug("checkpoint anchored", "height", res.Height)
 	return nil
 }

@@ -1,4 +1,4 @@
-package cli
+package evaluator
 
 import (
 	"errors"
@@ -43,7 +43,7 @@ func FuzzParseScore(f *testing.F) {
 	})
 }
 
-func TestLoadEvaluatorConfig(t *testing.T) {
+func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
@@ -55,7 +55,7 @@ func TestLoadEvaluatorConfig(t *testing.T) {
 	toml := write("e.toml", "command = \"./eval.sh --fast\"\ntimeout = \"20m\"\npoll = \"2s\"\n[env]\nHF_HOME = \"/data/hf\"\n")
 	yml := write("e.yaml", "command: ./eval.sh --fast\ntimeout: 20m\npoll: 2s\nenv:\n  HF_HOME: /data/hf\n")
 	for _, p := range []string{toml, yml} {
-		c, err := LoadEvaluatorConfig(p)
+		c, err := LoadConfig(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestLoadEvaluatorConfig(t *testing.T) {
 		write("typo.yaml", "comand: x\n"),
 		write("e.ini", "command=x"),
 	} {
-		if _, err := LoadEvaluatorConfig(p); err == nil {
+		if _, err := LoadConfig(p); err == nil {
 			t.Errorf("%s: accepted", p)
 		}
 	}

@@ -1,4 +1,4 @@
-package cli
+package demo
 
 import (
 	"context"
@@ -17,14 +17,14 @@ const demoScore = 8_250
 
 // runDemoEvaluation creates an evaluation task on model, has the validator
 // commit and then reveal a score, and waits for the tally.
-func runDemoEvaluation(ctx context.Context, c *devnet.Client, net *devnet.Network, model string) (DemoStep, error) {
+func runEvaluation(ctx context.Context, c *devnet.Client, net *devnet.Network, model string) (Step, error) {
 	alice, err := c.Address("alice")
 	if err != nil {
-		return DemoStep{}, err
+		return Step{}, err
 	}
 	val, err := c.Address("validator")
 	if err != nil {
-		return DemoStep{}, err
+		return Step{}, err
 	}
 	const commitBlocks, revealBlocks = 4, 6
 	_, created, err := c.SendMsgs(ctx, "alice", &evaltypes.MsgCreateEvalTask{
@@ -33,30 +33,30 @@ func runDemoEvaluation(ctx context.Context, c *devnet.Client, net *devnet.Networ
 		MinEvaluators: 1, Tolerance: 500, SlashDistance: 2_000,
 	})
 	if err != nil {
-		return DemoStep{}, fmt.Errorf("create evaluation task: %w", err)
+		return Step{}, fmt.Errorf("create evaluation task: %w", err)
 	}
 	// The task is the first one on this fresh chain.
 	const task = 1
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
-		return DemoStep{}, err
+		return Step{}, err
 	}
 	if _, _, err := c.SendMsgs(ctx, "validator", &evaltypes.MsgCommitScore{
 		Evaluator: val.String(), TaskId: task, Hash: evaltypes.CommitHash(task, val.String(), demoScore, salt),
 	}); err != nil {
-		return DemoStep{}, fmt.Errorf("commit score: %w", err)
+		return Step{}, fmt.Errorf("commit score: %w", err)
 	}
 	rpc := net.Nodes[0].Ports.RPCURL()
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if _, err := devnet.WaitForHeight(wctx, rpc, created+commitBlocks+1, nil); err != nil {
-		return DemoStep{}, err
+		return Step{}, err
 	}
 	if _, _, err := c.SendMsgs(ctx, "validator", &evaltypes.MsgRevealScore{Evaluator: val.String(), TaskId: task, Score: demoScore, Salt: salt}); err != nil {
-		return DemoStep{}, fmt.Errorf("reveal score: %w", err)
+		return Step{}, fmt.Errorf("reveal score: %w", err)
 	}
 	if _, err := devnet.WaitForHeight(wctx, rpc, created+commitBlocks+revealBlocks+1, nil); err != nil {
-		return DemoStep{}, err
+		return Step{}, err
 	}
-	return DemoStep{Step: "evaluation", Detail: fmt.Sprintf("task %d on the fine-tune: the validator committed, then revealed %d; tallied", task, demoScore)}, nil
+	return Step{Step: "evaluation", Detail: fmt.Sprintf("task %d on the fine-tune: the validator committed, then revealed %d; tallied", task, demoScore)}, nil
 }
