@@ -3,7 +3,10 @@ package app
 import (
 	"testing"
 
+	"cosmossdk.io/log/v2"
 	dbm "github.com/cosmos/cosmos-db"
+
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 )
 
 func TestEmptyValueDB(t *testing.T) {
@@ -48,5 +51,22 @@ func TestEmptyValueDB(t *testing.T) {
 				t.Fatalf("Has(%q) = %v, %v; want %v", tc.key, has, err, tc.present)
 			}
 		})
+	}
+}
+
+// TestAppCloseTwice: the SDK's start command closes the app twice on
+// shutdown; the second close must not fail (it used to log
+// "leveldb: closed" as an error on every clean stop).
+func TestAppCloseTwice(t *testing.T) {
+	raw, err := dbm.NewGoLevelDB("application", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(log.NewNopLogger(), raw, true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()))
+	if err := a.Close(); err != nil {
+		t.Fatalf("first close: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
 	}
 }

@@ -9,10 +9,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/prova-network/prova/internal/devnet"
+	"github.com/prova-network/prova/internal/node"
+	"github.com/prova-network/prova/internal/nodeconfig"
+	"github.com/prova-network/prova/internal/receiptlog"
 )
 
 const (
@@ -117,7 +121,13 @@ func printDevBanner(w io.Writer, net *devnet.Network, created bool) {
 	fmt.Fprintf(w, "  CometBFT RPC  %s\n  REST API      %s\n  gRPC          %s\n  metrics       %s\n\n",
 		n.Ports.RPCURL(), n.Ports.APIURL(), n.Ports.GRPCAddr(), n.Ports.MetricsURL())
 	if n.Ports.Receipts != 0 {
-		fmt.Fprintf(w, "  receipt log   %s  (operated by the %q key, anchored on chain)\n\n", n.Ports.ReceiptsURL(), devnet.ReceiptLogKey)
+		fmt.Fprintf(w, "  receipt log   %s  (operated by the %q key, anchored on chain)\n", n.Ports.ReceiptsURL(), devnet.ReceiptLogKey)
+		if vkey, err := devLogKey(net); err == nil {
+			fmt.Fprintf(w, "  log key       %s\n", vkey)
+		} else {
+			fmt.Fprintf(w, "  log key       unknown: %v\n", err)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "Keys (keyring-backend test, --home %s):\n", n.Home)
 	fmt.Fprintf(w, "  %-10s %s\n", n.Validator.Name, n.Validator.Address)
@@ -136,4 +146,22 @@ func runStart(parent *cobra.Command, home string) error {
 	root.SetErr(parent.ErrOrStderr())
 	root.SilenceErrors = true
 	return run(root)
+}
+
+// devLogKey returns the verifier key of the dev node's receipt log (the
+// key 'provad receipt verify' and other clients check checkpoints with),
+// creating the log's key before its first start so it can be printed.
+func devLogKey(net *devnet.Network) (string, error) {
+	n := net.Nodes[0]
+	path := filepath.Join(n.Home, "config", "app.toml")
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	cfg, err := nodeconfig.ReceiptLogFrom(v)
+	if err != nil {
+		return "", err
+	}
+	return receiptlog.EnsureKey(node.LogConfig(n.Home, net.ChainID, n.Moniker, cfg))
 }

@@ -49,8 +49,8 @@ func StartServices(svrCtx *server.Context, clientCtx client.Context, ctx context
 	return startReceiptLog(svrCtx, clientCtx, ctx, g, cfg)
 }
 
-// defaultLogOrigin names a node's log after its chain and moniker.
-func defaultLogOrigin(chainID, moniker string) string {
+// DefaultLogOrigin names a node's log after its chain and moniker.
+func DefaultLogOrigin(chainID, moniker string) string {
 	clean := strings.Map(func(r rune) rune {
 		if r == '+' || r <= ' ' || r == 0x7f {
 			return '-'
@@ -60,16 +60,13 @@ func defaultLogOrigin(chainID, moniker string) string {
 	return chainID + "/receipts/" + clean
 }
 
-func startReceiptLog(svrCtx *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group, cfg nodeconfig.ReceiptLog) error {
-	home := svrCtx.Config.RootDir
-	gen, err := genutiltypes.AppGenesisFromFile(svrCtx.Config.GenesisFile())
-	if err != nil {
-		return fmt.Errorf("receipt log: read genesis: %w", err)
-	}
-	chainID := gen.ChainID
+// LogConfig is the receipt log's configuration for the node in home, from
+// app.toml's [receipt-log] section: relative directories are under home,
+// and an empty origin is DefaultLogOrigin.
+func LogConfig(home, chainID, moniker string, cfg nodeconfig.ReceiptLog) receiptlog.Config {
 	origin := cfg.Origin
 	if origin == "" {
-		origin = defaultLogOrigin(chainID, svrCtx.Config.Moniker)
+		origin = DefaultLogOrigin(chainID, moniker)
 	}
 	dir := cfg.Dir
 	if !filepath.IsAbs(dir) {
@@ -78,6 +75,18 @@ func startReceiptLog(svrCtx *server.Context, clientCtx client.Context, ctx conte
 	rc := receiptlog.DefaultConfig(dir)
 	rc.Listen, rc.Origin, rc.AnchorInterval = cfg.Listen, origin, cfg.AnchorInterval
 	cfg.ApplyTo(&rc)
+	return rc
+}
+
+func startReceiptLog(svrCtx *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group, cfg nodeconfig.ReceiptLog) error {
+	home := svrCtx.Config.RootDir
+	gen, err := genutiltypes.AppGenesisFromFile(svrCtx.Config.GenesisFile())
+	if err != nil {
+		return fmt.Errorf("receipt log: read genesis: %w", err)
+	}
+	chainID := gen.ChainID
+	rc := LogConfig(home, chainID, svrCtx.Config.Moniker, cfg)
+	origin := rc.Origin
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("module", "receipt-log", "log", origin)
 
 	svc, err := receiptlog.New(ctx, rc, receiptlog.Deps{Logger: logger, ModelStatus: modelStatusVia(clientCtx)})

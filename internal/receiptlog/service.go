@@ -180,6 +180,14 @@ func (s *Service) LatestCheckpoint(ctx context.Context) ([]byte, error) {
 	return st.raw, nil
 }
 
+// EnsureKey returns the verifier key of the log that cfg describes,
+// creating its signer key file first if the log has never run. Tools that
+// print a log's key before starting it (provad dev) use it.
+func EnsureKey(cfg Config) (verifier string, err error) {
+	_, verifier, err = loadOrCreateKey(cfg.signerKeyPath(), cfg.Origin)
+	return verifier, err
+}
+
 // loadOrCreateKey reads the signer key file (signer key line, verifier key
 // line) or creates it with a new key pair named origin.
 func loadOrCreateKey(path, origin string) (signer, verifier string, err error) {

@@ -18,6 +18,7 @@ import (
 // (perceptual match with its distance, candidate proven, flagged as a
 // hint), and an unrelated picture (not found, exit 1).
 func TestContentRegisterAndCheck(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "dev")
 	d := startDev(t, home, "--free-ports", "--block-time", "300ms")
 	dir := t.TempDir()

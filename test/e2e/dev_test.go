@@ -68,6 +68,7 @@ func uprova(n int64) sdk.Coins { return sdk.NewCoins(sdk.NewCoin(app.BondDenom, 
 // that bad input is refused without changing state, that tampered RPC
 // answers are rejected, and that kill -9 under load loses nothing committed.
 func TestDevChain(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "dev")
 	d := startDev(t, home, "--free-ports", "--block-time", "300ms")
 	ctx := t.Context()
@@ -166,7 +167,9 @@ func testBadInput(t *testing.T, d *devChain, bob sdk.AccAddress, wantBob string)
 	})
 
 	// Let any block with a wrongly accepted transaction land, then check.
-	time.Sleep(time.Second)
+	if h, _, err := status(t.Context(), d.rpc); err == nil {
+		waitHeight(t, d.rpc, h+2, 30*time.Second)
+	}
 	if got := restBalance(t, d.api, bob.String(), app.BondDenom); got != wantBob {
 		t.Fatalf("bob's balance changed to %s after rejected input, want %s", got, wantBob)
 	}
@@ -276,7 +279,13 @@ func testKillUnderLoad(t *testing.T, d *devChain) {
 		}
 	}()
 
-	time.Sleep(4 * time.Second)
+	// Kill the node in the middle of the load: once a few hundred
+	// transactions are reported committed and more are in flight.
+	waitFor(t, time.Minute, 100*time.Millisecond, "200 committed transactions", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(committed) >= 200
+	})
 	preHeight, _, err := status(ctx, d.rpc)
 	if err != nil {
 		t.Fatal(err)

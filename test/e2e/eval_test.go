@@ -13,6 +13,7 @@ import (
 // a single-validator chain: the validator's revealed score becomes the
 // result and the validator receives the pool.
 func TestEvalTaskOnDevChain(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "dev")
 	d := startDev(t, home, "--free-ports", "--block-time", "300ms")
 	dir := t.TempDir()

@@ -217,6 +217,7 @@ func (n *evalNet) tallyFromChain(id uint64, committers []int) evaltypes.Tally {
 //     is slashed and tombstoned through x/evidence.
 //  4. validator3 stops; x/slashing jails it for downtime.
 func TestEvaluators(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "testnet")
 	mustSucceed(t, provad(t, "testnet", "init-files", "--validators", "4", "--output-dir", dir, "--free-ports",
 		"--block-time", "300ms", "--voting-period", "15s", "--signed-blocks-window", "20"))

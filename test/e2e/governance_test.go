@@ -18,6 +18,7 @@ import (
 // and checks that `provad verify` shows the flag and its reason. (That only
 // the gov authority can set a status is checked in the keeper tests.)
 func TestGovernanceFlagsModel(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "dev")
 	d := startDev(t, home, "--free-ports", "--block-time", "300ms", "--voting-period", "6s")
 	model := filepath.Join(t.TempDir(), "m")

@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +28,9 @@ import (
 
 // provadBin is the binary under test, built once in TestMain.
 var provadBin string
+
+// defaultParallel is how many e2e tests run at once unless -parallel says.
+const defaultParallel = 5
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -46,6 +51,12 @@ func TestMain(m *testing.M) {
 	}
 	// Nodes started by devnet use this binary too.
 	os.Setenv("PROVAD_BIN", provadBin)
+	// The tests spend most of their time waiting for blocks, not on the
+	// CPU, so they run side by side even on two cores: each on its own
+	// chain, ports and home. -parallel still wins when given.
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == strconv.Itoa(runtime.GOMAXPROCS(0)) {
+		_ = f.Value.Set(strconv.Itoa(max(runtime.GOMAXPROCS(0), defaultParallel)))
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -151,6 +162,23 @@ func status(ctx context.Context, rpcURL string) (height int64, appHash string, e
 		return 0, "", err
 	}
 	return st.SyncInfo.LatestBlockHeight, st.SyncInfo.LatestAppHash.String(), nil
+}
+
+// waitFor polls cond every interval until it returns true, and fails the
+// test with what after timeout.
+func waitFor(t *testing.T, timeout, interval time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("test ended while waiting for %s", what)
+		case <-time.After(interval):
+		}
+	}
 }
 
 // appHashAfter returns the app hash committed by block h (found in header h+1).

@@ -79,6 +79,7 @@ func signedReceipt(t *testing.T, priv ed25519.PrivateKey, model string, i int) *
 // unregistered model and a non-append checkpoint are refused; kill -9 under
 // load loses no acknowledged receipt; equivocation slashes the log's bond.
 func TestReceipts(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "dev")
 	d := startDev(t, home, "--free-ports", "--block-time", "300ms")
 	logURL := d.proc.waitOutput(t, reReceipts, time.Minute)[1]
@@ -211,7 +212,13 @@ func TestReceipts(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(3 * time.Second)
+	// Kill the log in the middle of the load: once hundreds of receipts
+	// are acknowledged and more are in flight.
+	waitFor(t, time.Minute, 100*time.Millisecond, "500 acknowledged receipts", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked) >= 500
+	})
 	preAnchored := anchoredSize(t, d.api, logID)
 	d.proc.kill9()
 	cancel()

@@ -15,6 +15,7 @@ import (
 // whole lineage, that a one-byte change is "not registered", and that bad
 // input registers nothing.
 func TestProvenanceVerify(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "dev")
 	d := startDev(t, home, "--free-ports", "--block-time", "300ms")
 	art := t.TempDir()
