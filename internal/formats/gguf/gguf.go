@@ -112,7 +112,14 @@ func ReadFile(path string) (_ *File, err error) {
 // checkBounds checks that tensor data lies inside the file. The parser skips
 // its own check when the padded header already runs past the end of the file,
 // and never checks single tensors.
+//
+// A file without tensors has no data to align, and may end right after its
+// metadata: llama.cpp's vocabulary-only files (models/ggml-vocab-*.gguf) do,
+// and llama.cpp and gguf-py read them.
 func checkBounds(gf *parser.GGUFFile) error {
+	if len(gf.TensorInfos) == 0 {
+		return nil
+	}
 	for i, start := range gf.SplitTensorDataStartOffsets {
 		if i < len(gf.SplitSizes) && start > int64(gf.SplitSizes[i]) {
 			return newError(ErrTruncated, "tensor data would start at byte %d of a %d byte file", start, int64(gf.SplitSizes[i]))
@@ -154,11 +161,20 @@ func checkMagic(path string) error {
 	return nil
 }
 
-// classify maps a parser error to one of ours. File-system errors (a missing
-// split) stay as they are so errors.Is(err, fs.ErrNotExist) works.
+// classify maps a parser error to one of ours. Errors opening a file (a
+// missing split) stay as they are so errors.Is(err, fs.ErrNotExist) works.
+//
+// A failed seek is the file's fault, not the file system's: the parser skips
+// strings by seeking over their declared length, and the kernel refuses an
+// offset past the largest file it can hold ("seek <path>: invalid argument";
+// a string of 0x3030303030303030 bytes did it). That is a corrupt file, and
+// its detail leaves out the path, which the caller has and may not want
+// printed.
 func classify(err error) error {
 	var pe *fs.PathError
 	switch {
+	case errors.As(err, &pe) && pe.Op == "seek":
+		return newError(ErrCorrupt, "%s", strings.Replace(err.Error(), pe.Error(), "offset beyond any file", 1))
 	case errors.As(err, &pe):
 		return fmt.Errorf("gguf: %w", err)
 	case errors.Is(err, parser.ErrGGUFFileInvalidFormat):

@@ -3,9 +3,12 @@ package gguf
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,6 +143,25 @@ func tensorInfo(name string, dims []uint64, typ uint32, offset uint64) []byte {
 	return binary.LittleEndian.AppendUint64(b, offset)
 }
 
+// kvStringArray is a metadata entry holding an array of strings, given as
+// raw bytes after the array header so tests can lie about lengths.
+func kvStringArray(key string, n uint64, items []byte) []byte {
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(key)))
+	b = append(b, key...)
+	b = binary.LittleEndian.AppendUint32(b, 9) // array
+	b = binary.LittleEndian.AppendUint32(b, 8) // of strings
+	b = binary.LittleEndian.AppendUint64(b, n)
+	return append(b, items...)
+}
+
+// hugeStringInArray is the input the fuzzer found: a string array whose first
+// string claims 0x3030303030303030 bytes ("00000000"). The parser skips string
+// arrays by seeking, and the seek fails with the operating system's
+// "seek <path>: invalid argument", which once reached the caller raw.
+func hugeStringInArray() []byte {
+	return cat(header(3, 0, 1), kvStringArray("tokenizer.ggml.tokens", 2, []byte("00000000")), make([]byte, 64))
+}
+
 func cat(parts ...[]byte) []byte {
 	var out []byte
 	for _, p := range parts {
@@ -176,6 +198,62 @@ func TestReadHandBuilt(t *testing.T) {
 	}
 }
 
+// TestNoTensorsNoPadding reads a file with metadata only that ends right
+// after it, without padding to the alignment: there is no tensor data to
+// align. llama.cpp writes its vocabulary-only files (models/ggml-vocab-*.gguf)
+// so, and its loader and gguf-py read them.
+func TestNoTensorsNoPadding(t *testing.T) {
+	data := cat(header(3, 0, 1), kvString("general.architecture", "gpt2"))
+	if len(data)%32 == 0 {
+		t.Fatal("the file must end off the alignment")
+	}
+	f, err := ReadFile(writeTemp(t, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Architecture != "gpt2" || len(f.Tensors) != 0 || f.Parameters != 0 {
+		t.Fatalf("%+v", f)
+	}
+	// With a tensor, the data it needs must be there.
+	data = cat(header(3, 1, 1), kvString("general.architecture", "gpt2"), tensorInfo("w", []uint64{1}, 0, 0))
+	if _, err := ReadFile(writeTemp(t, data)); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("err = %v, want %v", err, ErrTruncated)
+	}
+}
+
+// TestRealVocabFiles reads llama.cpp's vocabulary-only GGUF files from the
+// workspace's shared real data (skipped when absent). The architectures and
+// key counts are gguf-py's (the reference reader), as listed in the data's
+// README.md.
+func TestRealVocabFiles(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "..", "shared", "realdata", "gguf")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no real data: %v", err)
+	}
+	for _, tt := range []struct {
+		file, arch string
+		keys       int
+	}{
+		{"ggml-vocab-baichuan.gguf", "baichuan", 18},
+		{"ggml-vocab-bert-bge.gguf", "bert", 20},
+		{"ggml-vocab-gpt-2.gguf", "gpt2", 16},
+		{"ggml-vocab-llama-spm.gguf", "llama", 22},
+		{"ggml-vocab-phi-3.gguf", "phi3", 26},
+		{"ggml-vocab-starcoder.gguf", "starcoder2", 19},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			f, err := ReadFile(filepath.Join(dir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Version != 3 || f.Architecture != tt.arch || len(f.Metadata) != tt.keys || len(f.Tensors) != 0 {
+				t.Fatalf("version %d, architecture %q, %d keys, %d tensors; want 3, %q, %d, 0",
+					f.Version, f.Architecture, len(f.Metadata), len(f.Tensors), tt.arch, tt.keys)
+			}
+		})
+	}
+}
+
 func TestReadCorrupt(t *testing.T) {
 	tiny := gguftest.Tiny()
 	pad := func(b []byte, n int) []byte { return append(b, make([]byte, n)...) }
@@ -208,16 +286,24 @@ func TestReadCorrupt(t *testing.T) {
 		{"duplicate tensor", pad(cat(header(3, 2, 0), tensorInfo("w", []uint64{4}, 0, 0), tensorInfo("w", []uint64{4}, 0, 32)), 96), ErrCorrupt},
 		{"tensor offset past data", pad(cat(header(3, 1, 0), tensorInfo("w", []uint64{4}, 0, 4096)), 64), ErrTruncated},
 		{"tiny cut short", tiny[:len(tiny)-40], ErrTruncated},
+		{"string in array longer than any file", hugeStringInArray(), ErrCorrupt},
+		{"string in array past the end", cat(header(3, 0, 2), kvStringArray("a", 1, binary.LittleEndian.AppendUint64(nil, 1<<20)), kvStringArray("b", 1, nil), make([]byte, 64)), ErrTruncated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadFile(writeTemp(t, tt.data))
+			path := writeTemp(t, tt.data)
+			_, err := ReadFile(path)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err %T is not *Error", err)
+			}
+			// A corrupt file is described by its contents; the path is
+			// the caller's to print.
+			if strings.Contains(err.Error(), filepath.Dir(path)) {
+				t.Fatalf("err %q names the file's directory", err)
 			}
 		})
 	}
@@ -256,8 +342,11 @@ func TestSplitMissingShard(t *testing.T) {
 	}
 }
 
-// FuzzRead runs the adapter on arbitrary bytes. It must never panic, and
-// every error must be one of ours.
+// FuzzRead runs the adapter on arbitrary bytes. It must never panic; every
+// error must be an *Error of one of the package's sentinels that does not
+// name the file's directory; and every success must be self-consistent
+// (see checkConsistent) and reproducible: a second read gives the same File.
+// The seeds include hugeStringInArray, an input the fuzzer found.
 func FuzzRead(f *testing.F) {
 	f.Add(handBuilt())
 	f.Add(gguftest.Tiny())
@@ -267,6 +356,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(header(3, 0, 0))
 	f.Add(header(2, 1, 1))
 	f.Add([]byte("GGUF"))
+	f.Add(hugeStringInArray())
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(dir, "fuzz.gguf")
@@ -283,12 +373,82 @@ func FuzzRead(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("error %v (%T) is not a *Error", err, err)
 			}
+			if !slices.ContainsFunc([]error{ErrNotGGUF, ErrUnsupportedVersion, ErrTruncated, ErrCorrupt}, func(s error) bool { return errors.Is(err, s) }) {
+				t.Fatalf("error %v is none of the sentinels", err)
+			}
+			if strings.Contains(err.Error(), dir) {
+				t.Fatalf("error %q names the file's directory", err)
+			}
 			return
 		}
-		for i := 1; i < len(gf.Tensors); i++ {
-			if gf.Tensors[i-1].Name > gf.Tensors[i].Name {
-				t.Fatal("tensors not sorted")
-			}
+		checkConsistent(t, data, gf)
+		again, err := ReadFile(path)
+		if err != nil {
+			t.Fatalf("second read failed: %v", err)
+		}
+		if !reflect.DeepEqual(gf, again) {
+			t.Fatalf("second read differs:\n%+v\n%+v", gf, again)
 		}
 	})
+}
+
+// checkConsistent checks a parsed File against the raw bytes it came from
+// and against itself.
+func checkConsistent(t *testing.T, data []byte, gf *File) {
+	t.Helper()
+	// The header counts, read here independently of the parser: v1 has u32
+	// counts, v2 and v3 u64.
+	version := binary.LittleEndian.Uint32(data[4:8])
+	var tensors, kvs uint64
+	if version == 1 {
+		tensors, kvs = uint64(binary.LittleEndian.Uint32(data[8:12])), uint64(binary.LittleEndian.Uint32(data[12:16]))
+	} else {
+		tensors, kvs = binary.LittleEndian.Uint64(data[8:16]), binary.LittleEndian.Uint64(data[16:24])
+	}
+	if gf.Version != version {
+		t.Fatalf("version %d, header says %d", gf.Version, version)
+	}
+	if uint64(len(gf.Tensors)) != tensors {
+		t.Fatalf("%d tensors, header says %d", len(gf.Tensors), tensors)
+	}
+	// Keys may repeat (the map keeps one) and split.no is dropped.
+	if uint64(len(gf.Metadata)) > kvs {
+		t.Fatalf("%d metadata keys, header says %d", len(gf.Metadata), kvs)
+	}
+	var params uint64
+	for i, ti := range gf.Tensors {
+		if i > 0 && gf.Tensors[i-1].Name >= ti.Name {
+			t.Fatalf("tensors not sorted and unique: %q before %q", gf.Tensors[i-1].Name, ti.Name)
+		}
+		if len(ti.Shape) == 0 || len(ti.Shape) > 4 {
+			t.Fatalf("tensor %q has %d dimensions", ti.Name, len(ti.Shape))
+		}
+		n := uint64(1)
+		for _, d := range ti.Shape {
+			hi, lo := bits.Mul64(n, d)
+			if hi != 0 {
+				t.Fatalf("tensor %q: element count overflows", ti.Name)
+			}
+			n = lo
+		}
+		if params+n < params {
+			t.Fatal("parameter count overflows")
+		}
+		params += n
+	}
+	if gf.Parameters != params {
+		t.Fatalf("parameters %d, tensors hold %d", gf.Parameters, params)
+	}
+	for k, v := range gf.Metadata {
+		if len(v) > MaxMetadataValue+len("…") {
+			t.Fatalf("metadata %q: %d bytes", k, len(v))
+		}
+	}
+	for _, ls := range [][]Lineage{gf.BaseModels, gf.Datasets} {
+		for i := 1; i < len(ls); i++ {
+			if ls[i-1].Index >= ls[i].Index {
+				t.Fatalf("lineage indexes not sorted and unique: %+v", ls)
+			}
+		}
+	}
 }
