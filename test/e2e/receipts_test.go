@@ -95,8 +95,10 @@ func TestReceipts(t *testing.T) {
 	os.WriteFile(in, []byte("what is provenance?"), 0o644)
 	os.WriteFile(out, []byte("where things come from"), 0o644)
 
+	// No --log: the home's app.toml names this chain's log (on a free port,
+	// not the default 1318).
 	submit := func(bundle string, extra ...string) cliResult {
-		args := append([]string{"receipt", "submit", "--home", home, "--log", logURL, "--model", model,
+		args := append([]string{"receipt", "submit", "--home", home, "--model", model,
 			"--input", in, "--output-file", out, "--tokens-in", "4", "--tokens-out", "5", "--out", bundle}, extra...)
 		return provad(t, args...)
 	}
@@ -239,6 +241,7 @@ func TestReceipts(t *testing.T) {
 	logURL = d.proc.waitOutput(t, reReceipts, time.Minute)[1]
 	client = receiptlog.NewClient(logURL, nil)
 	vkey := strings.Split(strings.TrimSpace(readFile(t, filepath.Join(home, "data", "receipts", "signer.key"))), "\n")[1]
+	mustContain(t, "provad dev banner", d.proc.out.String(), "log key       "+vkey)
 	for idx, id := range acked {
 		bn, err := client.Proof(t.Context(), idx, 0)
 		for try := 0; errors.Is(err, receiptlog.ErrRateLimited) && try < 50; try++ {
