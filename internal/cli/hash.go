@@ -34,8 +34,8 @@ one digest per file (or per shard of a large file) and the subject digest over
 them, which is the artifact's ID on Prova ("blake3:<hex>" or "sha256:<hex>").
 
 BLAKE3 is the default. --algo sha256 gives, for a single file, its Hugging Face
-LFS oid. .git directories are ignored unless --ignore is given explicitly
-patterns only add to that list.`,
+LFS oid. .git directories are always left out; --ignore patterns add to
+that list.`,
 		Example: `  provad hash ./my-model
   provad hash ./my-model --algo sha256 --manifest manifest.json
   provad hash ./data --ignore '*.tmp' -o json`,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"unicode"
@@ -231,6 +232,9 @@ func Decode(r io.Reader) (*InclusionProof, error) {
 	dec.DisallowUnknownFields()
 	var w wireProof
 	if err := dec.Decode(&w); err != nil {
+		if errors.Is(err, ErrInvalidProof) { // a field's own check said why
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
