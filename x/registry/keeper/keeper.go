@@ -13,6 +13,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/prova-network/prova/x/registry/types"
 )
@@ -78,6 +79,35 @@ func (k Keeper) existing(ctx context.Context, id string) (string, error) {
 		return "", err
 	}
 	return "", nil
+}
+
+// checkAuthority accepts the effective governance authority: the one set
+// in the consensus params if any, else the keeper's (sdk.ValidateAuthority).
+// The error keeps the module's registered code.
+func (k Keeper) checkAuthority(ctx context.Context, authority string) error {
+	if err := sdk.ValidateAuthority(sdk.UnwrapSDKContext(ctx), k.authority, authority); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidAuthority, err.Error())
+	}
+	return nil
+}
+
+// lookup returns the dataset or the model registered under id (one of them
+// non-nil). Only an absent record is ErrNotFound; a record that cannot be
+// read is a store error and is returned as it is.
+func (k Keeper) lookup(ctx context.Context, id string) (*types.Dataset, *types.Model, error) {
+	d, err := k.Datasets.Get(ctx, id)
+	if err == nil {
+		return &d, nil, nil
+	} else if !errors.Is(err, collections.ErrNotFound) {
+		return nil, nil, err
+	}
+	m, err := k.Models.Get(ctx, id)
+	if err == nil {
+		return nil, &m, nil
+	} else if errors.Is(err, collections.ErrNotFound) {
+		return nil, nil, errorsmod.Wrapf(types.ErrNotFound, "no dataset or model %s", id)
+	}
+	return nil, nil, err
 }
 
 // GetModel returns the model registered under id.

@@ -25,15 +25,16 @@ import (
 )
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   sdk.Context
 	k     keeper.Keeper
 	msgs  types.MsgServer
 	query types.QueryServer
 	gov   string
+	key   *storetypes.KVStoreKey
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	tctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("t"))
@@ -45,7 +46,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := k.InitGenesis(ctx, types.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, ctx: ctx, k: k, msgs: keeper.NewMsgServer(k), query: keeper.NewQueryServer(k), gov: gov}
+	return &fixture{t: t, ctx: ctx, k: k, msgs: keeper.NewMsgServer(k), query: keeper.NewQueryServer(k), gov: gov, key: key}
 }
 
 // nextBlock advances the height and checks the invariants, as after a block.

@@ -11,23 +11,6 @@ import (
 	"github.com/prova-network/prova/x/registry/types"
 )
 
-// Event types and attribute keys emitted by the registry.
-const (
-	EventDatasetRegistered = "prova.registry.dataset_registered"
-	EventModelRegistered   = "prova.registry.model_registered"
-	EventMetadataUpdated   = "prova.registry.metadata_updated"
-	EventOwnerChanged      = "prova.registry.ownership_transferred"
-	EventParamsUpdated     = "prova.registry.params_updated"
-	EventStatusChanged     = "prova.registry.model_status_changed"
-	AttrStatus             = "status"
-	AttrReason             = "reason"
-	AttrID                 = "id"
-	AttrOwner              = "owner"
-	AttrNewOwner           = "new_owner"
-	AttrParent             = "parent"
-	AttrDataset            = "dataset"
-)
-
 type msgServer struct{ Keeper }
 
 // NewMsgServer returns the registry's Msg service implementation.
@@ -58,8 +41,8 @@ func (s msgServer) RegisterDataset(ctx context.Context, msg *types.MsgRegisterDa
 	if err := s.Datasets.Set(ctx, d.Info.Id, d); err != nil {
 		return nil, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(EventDatasetRegistered,
-		sdk.NewAttribute(AttrID, d.Info.Id), sdk.NewAttribute(AttrOwner, d.Owner)))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeDatasetRegistered,
+		sdk.NewAttribute(types.AttributeKeyID, d.Info.Id), sdk.NewAttribute(types.AttributeKeyOwner, d.Owner)))
 	return &types.MsgRegisterDatasetResponse{Id: d.Info.Id}, nil
 }
 
@@ -106,14 +89,14 @@ func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMode
 	if err := s.setModel(ctx, m); err != nil {
 		return nil, err
 	}
-	attrs := []sdk.Attribute{sdk.NewAttribute(AttrID, m.Info.Id), sdk.NewAttribute(AttrOwner, m.Owner)}
+	attrs := []sdk.Attribute{sdk.NewAttribute(types.AttributeKeyID, m.Info.Id), sdk.NewAttribute(types.AttributeKeyOwner, m.Owner)}
 	for _, p := range m.Info.Parents {
-		attrs = append(attrs, sdk.NewAttribute(AttrParent, p.ModelId))
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyParent, p.ModelId))
 	}
 	for _, d := range m.Info.Datasets {
-		attrs = append(attrs, sdk.NewAttribute(AttrDataset, d.DatasetId))
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyDataset, d.DatasetId))
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(EventModelRegistered, attrs...))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeModelRegistered, attrs...))
 	return &types.MsgRegisterModelResponse{Id: m.Info.Id}, nil
 }
 
@@ -132,62 +115,64 @@ func (s msgServer) UpdateMetadata(ctx context.Context, msg *types.MsgUpdateMetad
 			*digest = msg.Digest
 		}
 	}
-	if d, err := s.Datasets.Get(ctx, msg.Id); err == nil {
+	d, m, err := s.lookup(ctx, msg.Id)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
 		if d.Owner != msg.Owner {
 			return nil, errorsmod.Wrapf(types.ErrNotOwner, "dataset %s is owned by %s", msg.Id, d.Owner)
 		}
 		apply(&d.Info.Name, &d.Info.Version, &d.Info.MetadataUri, &d.Info.MetadataDigest)
-		if err := s.Datasets.Set(ctx, msg.Id, d); err != nil {
+		if err := s.Datasets.Set(ctx, msg.Id, *d); err != nil {
 			return nil, err
 		}
 	} else {
-		m, err := s.GetModel(ctx, msg.Id)
-		if err != nil {
-			return nil, errorsmod.Wrapf(types.ErrNotFound, "no dataset or model %s", msg.Id)
-		}
 		if m.Owner != msg.Owner {
 			return nil, errorsmod.Wrapf(types.ErrNotOwner, "model %s is owned by %s", msg.Id, m.Owner)
 		}
 		apply(&m.Info.Name, &m.Info.Version, &m.Info.CardUri, &m.Info.CardDigest)
-		if err := s.Models.Set(ctx, msg.Id, m); err != nil {
+		if err := s.Models.Set(ctx, msg.Id, *m); err != nil {
 			return nil, err
 		}
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventMetadataUpdated,
-		sdk.NewAttribute(AttrID, msg.Id), sdk.NewAttribute(AttrOwner, msg.Owner)))
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeMetadataUpdated,
+		sdk.NewAttribute(types.AttributeKeyID, msg.Id), sdk.NewAttribute(types.AttributeKeyOwner, msg.Owner)))
 	return &types.MsgUpdateMetadataResponse{}, nil
 }
 
 func (s msgServer) TransferOwnership(ctx context.Context, msg *types.MsgTransferOwnership) (*types.MsgTransferOwnershipResponse, error) {
-	if d, err := s.Datasets.Get(ctx, msg.Id); err == nil {
+	d, m, err := s.lookup(ctx, msg.Id)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
 		if d.Owner != msg.Owner {
 			return nil, errorsmod.Wrapf(types.ErrNotOwner, "dataset %s is owned by %s", msg.Id, d.Owner)
 		}
 		d.Owner = msg.NewOwner
-		if err := s.Datasets.Set(ctx, msg.Id, d); err != nil {
+		if err := s.Datasets.Set(ctx, msg.Id, *d); err != nil {
 			return nil, err
 		}
 	} else {
-		m, err := s.GetModel(ctx, msg.Id)
-		if err != nil {
-			return nil, errorsmod.Wrapf(types.ErrNotFound, "no dataset or model %s", msg.Id)
-		}
 		if m.Owner != msg.Owner {
 			return nil, errorsmod.Wrapf(types.ErrNotOwner, "model %s is owned by %s", msg.Id, m.Owner)
 		}
 		m.Owner = msg.NewOwner
-		if err := s.Models.Set(ctx, msg.Id, m); err != nil {
+		if err := s.Models.Set(ctx, msg.Id, *m); err != nil {
 			return nil, err
 		}
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventOwnerChanged,
-		sdk.NewAttribute(AttrID, msg.Id), sdk.NewAttribute(AttrOwner, msg.Owner), sdk.NewAttribute(AttrNewOwner, msg.NewOwner)))
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeOwnerChanged,
+		sdk.NewAttribute(types.AttributeKeyID, msg.Id), sdk.NewAttribute(types.AttributeKeyOwner, msg.Owner), sdk.NewAttribute(types.AttributeKeyNewOwner, msg.NewOwner)))
 	return &types.MsgTransferOwnershipResponse{}, nil
 }
 
+// UpdateParams replaces the parameters. The authority is checked before
+// anything else.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, msg.Authority)
+	if err := s.checkAuthority(ctx, msg.Authority); err != nil {
+		return nil, err
 	}
 	if err := msg.Params.Validate(); err != nil {
 		return nil, errorsmod.Wrap(types.ErrInvalidField, err.Error())
@@ -195,16 +180,16 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventParamsUpdated,
-		sdk.NewAttribute("max_parents", strconv.FormatUint(uint64(msg.Params.MaxParents), 10))))
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
+		sdk.NewAttribute(types.AttributeKeyMaxParents, strconv.FormatUint(uint64(msg.Params.MaxParents), 10))))
 	return &types.MsgUpdateParamsResponse{}, nil
 }
 
 // SetModelStatus records a governance decision on a model. The authority is
 // checked before anything else.
 func (s msgServer) SetModelStatus(ctx context.Context, msg *types.MsgSetModelStatus) (*types.MsgSetModelStatusResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, msg.Authority)
+	if err := s.checkAuthority(ctx, msg.Authority); err != nil {
+		return nil, err
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -218,8 +203,8 @@ func (s msgServer) SetModelStatus(ctx context.Context, msg *types.MsgSetModelSta
 	if err := s.Models.Set(ctx, msg.ModelId, m); err != nil {
 		return nil, err
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(EventStatusChanged,
-		sdk.NewAttribute(AttrID, msg.ModelId), sdk.NewAttribute(AttrStatus, msg.Status.Short()),
-		sdk.NewAttribute(AttrReason, msg.Reason)))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeStatusChanged,
+		sdk.NewAttribute(types.AttributeKeyID, msg.ModelId), sdk.NewAttribute(types.AttributeKeyStatus, msg.Status.Short()),
+		sdk.NewAttribute(types.AttributeKeyReason, msg.Reason)))
 	return &types.MsgSetModelStatusResponse{}, nil
 }

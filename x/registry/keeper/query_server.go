@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"math"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -69,13 +70,16 @@ func (q queryServer) ByDigest(ctx context.Context, req *types.QueryByDigestReque
 	if err := types.ValidateID("digest", req.Digest); err != nil {
 		return nil, grpcError(err)
 	}
-	if d, err := q.Datasets.Get(ctx, req.Digest); err == nil {
-		return &types.QueryByDigestResponse{Kind: "dataset", Dataset: &d}, nil
+	d, m, err := q.lookup(ctx, req.Digest)
+	if errorsmod.IsOf(err, types.ErrNotFound) {
+		return nil, grpcError(errorsmod.Wrapf(types.ErrNotFound, "nothing is registered under %s", req.Digest))
+	} else if err != nil {
+		return nil, grpcError(err)
 	}
-	if m, err := q.Models.Get(ctx, req.Digest); err == nil {
-		return &types.QueryByDigestResponse{Kind: "model", Model: &m}, nil
+	if d != nil {
+		return &types.QueryByDigestResponse{Kind: "dataset", Dataset: d}, nil
 	}
-	return nil, grpcError(errorsmod.Wrapf(types.ErrNotFound, "nothing is registered under %s", req.Digest))
+	return &types.QueryByDigestResponse{Kind: "model", Model: m}, nil
 }
 
 func (q queryServer) lineage(ctx context.Context, req *types.QueryLineageRequest, walk func(context.Context, string, uint32) ([]types.LineageEntry, error)) (*types.QueryLineageResponse, error) {
@@ -97,7 +101,10 @@ func (q queryServer) lineage(ctx context.Context, req *types.QueryLineageRequest
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	page, res := paginate(entries, req.Pagination)
+	page, res, err := paginate(entries, req.Pagination)
+	if err != nil {
+		return nil, err
+	}
 	return &types.QueryLineageResponse{Entries: page, Pagination: res}, nil
 }
 
@@ -134,8 +141,10 @@ func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*
 	return &types.QueryParamsResponse{Params: p}, nil
 }
 
-// paginate applies offset/limit paging to an in-memory result list.
-func paginate[T any](all []T, req *query.PageRequest) ([]T, *query.PageResponse) {
+// paginate applies offset/limit paging to an in-memory result list. An
+// offset and limit whose sum does not fit in a uint64 is refused: the sum
+// used to wrap around and panic slicing the list.
+func paginate[T any](all []T, req *query.PageRequest) ([]T, *query.PageResponse, error) {
 	const defaultLimit = 100
 	var offset, limit uint64 = 0, defaultLimit
 	countTotal := false
@@ -146,19 +155,20 @@ func paginate[T any](all []T, req *query.PageRequest) ([]T, *query.PageResponse)
 		}
 		countTotal = req.CountTotal
 	}
+	if limit > math.MaxUint64-offset {
+		return nil, nil, status.Errorf(codes.InvalidArgument, "pagination offset %d plus limit %d overflows", offset, limit)
+	}
+	n := uint64(len(all))
 	res := &query.PageResponse{}
 	if countTotal {
-		res.Total = uint64(len(all))
+		res.Total = n
 	}
-	if offset >= uint64(len(all)) {
-		return nil, res
+	if offset >= n {
+		return nil, res, nil
 	}
-	end := offset + limit
-	if end > uint64(len(all)) {
-		end = uint64(len(all))
-	}
-	if end < uint64(len(all)) {
+	end := min(offset+limit, n)
+	if end < n {
 		res.NextKey = []byte{0} // more results: ask again with offset+limit
 	}
-	return all[offset:end], res
+	return all[offset:end], res, nil
 }
