@@ -5,7 +5,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -257,17 +256,17 @@ func New(
 		runtime.NewKVStoreService(keys[registrytypes.StoreKey]), authority)
 
 	app.EvalKeeper = evalkeeper.NewKeeper(appCodec,
-		runtime.NewKVStoreService(keys[evaltypes.StoreKey]), app.BankKeeper, app.StakingKeeper,
-		app.RegistryKeeper.Registered, authtypes.NewModuleAddress(evaltypes.ModuleName), authority)
+		runtime.NewKVStoreService(keys[evaltypes.StoreKey]), app.AccountKeeper.AddressCodec(),
+		app.BankKeeper, app.StakingKeeper, app.RegistryKeeper.Registered,
+		authtypes.NewModuleAddress(evaltypes.ModuleName), authority)
 
 	app.ReceiptsKeeper = receiptskeeper.NewKeeper(appCodec,
-		runtime.NewKVStoreService(keys[receiptstypes.StoreKey]), app.BankKeeper,
-		func(ctx context.Context, id string) (bool, error) { return app.RegistryKeeper.Models.Has(ctx, id) },
-		authtypes.NewModuleAddress(receiptstypes.ModuleName), authority)
+		runtime.NewKVStoreService(keys[receiptstypes.StoreKey]), app.AccountKeeper.AddressCodec(), app.BankKeeper,
+		app.RegistryKeeper.Models.Has, authtypes.NewModuleAddress(receiptstypes.ModuleName), authority)
 
 	app.ContentKeeper = contentkeeper.NewKeeper(appCodec,
-		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper, authority).
-		WithLogs(app.ReceiptsKeeper.Logs.Has)
+		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper,
+		app.ReceiptsKeeper.Logs.Has, authority)
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),

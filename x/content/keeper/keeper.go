@@ -9,10 +9,12 @@ import (
 	"errors"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/store"
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/prova-network/prova/x/content/types"
 	regtypes "github.com/prova-network/prova/x/registry/types"
@@ -21,6 +23,25 @@ import (
 // ModelKeeper finds registered models (x/registry).
 type ModelKeeper interface {
 	GetModel(ctx context.Context, id string) (regtypes.Model, error)
+}
+
+// LogExists reports whether a receipt log is registered (x/receipts).
+type LogExists func(ctx context.Context, logID string) (bool, error)
+
+// ContentIndexes are the secondary indexes of Contents, kept in step with
+// it by collections. Their store layout is the one the hand-kept maps had:
+// a Unique index stores ref key -> primary key, the primary key encoded as
+// a value exactly as collections.StringValue does.
+type ContentIndexes struct {
+	// ByBlake3 maps a BLAKE3 hex digest to the content ID.
+	ByBlake3 *indexes.Unique[string, string, types.Content]
+	// BySeq lists registrations in order; the near index follows it.
+	BySeq *indexes.Unique[uint64, string, types.Content]
+}
+
+// IndexesList implements collections.Indexes.
+func (i ContentIndexes) IndexesList() []collections.Index[string, types.Content] {
+	return []collections.Index[string, types.Content]{i.ByBlake3, i.BySeq}
 }
 
 // Keeper owns the content store.
@@ -32,26 +53,38 @@ type Keeper struct {
 
 	Schema   collections.Schema
 	Params   collections.Item[types.Params]
-	Contents collections.Map[string, types.Content]
-	// ByBlake3 maps a BLAKE3 hex digest to the content ID.
-	ByBlake3 collections.Map[string, string]
-	// BySeq lists registrations in order; the near index follows it.
-	BySeq   collections.Map[uint64, string]
-	NextSeq collections.Sequence
+	Contents *collections.IndexedMap[string, types.Content, ContentIndexes]
+	// ByBlake3 and BySeq are Contents' indexes, named here for readers.
+	ByBlake3 *indexes.Unique[string, string, types.Content]
+	BySeq    *indexes.Unique[uint64, string, types.Content]
+	NextSeq  collections.Sequence
 }
 
-// NewKeeper returns the keeper; authority is the address allowed to change
-// parameters (the gov module account).
-func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeeper, authority string) Keeper {
+// NewKeeper returns the keeper. models finds registered models and logs
+// says whether a receipt log is registered; both are required (a nil one
+// panics at wiring time rather than silently skipping the check).
+// authority is the address allowed to change parameters (the gov module
+// account) unless the consensus params name another.
+func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeeper, logs LogExists, authority string) Keeper {
+	if models == nil || logs == nil {
+		panic("content: NewKeeper needs the model keeper and the receipt log lookup")
+	}
 	sb := collections.NewSchemaBuilder(ss)
+	idx := ContentIndexes{
+		ByBlake3: indexes.NewUnique(sb, types.ByBlake3Prefix, "by_blake3", collections.StringKey, collections.StringKey,
+			func(_ string, c types.Content) (string, error) { return c.Info.Blake3, nil }),
+		BySeq: indexes.NewUnique(sb, types.BySeqPrefix, "by_seq", collections.Uint64Key, collections.StringKey,
+			func(_ string, c types.Content) (uint64, error) { return c.Seq, nil }),
+	}
 	k := Keeper{
 		cdc:       cdc,
 		models:    models,
+		logs:      logs,
 		authority: authority,
 		Params:    collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
-		Contents:  collections.NewMap(sb, types.ContentsPrefix, "contents", collections.StringKey, codec.CollValue[types.Content](cdc)),
-		ByBlake3:  collections.NewMap(sb, types.ByBlake3Prefix, "by_blake3", collections.StringKey, collections.StringValue),
-		BySeq:     collections.NewMap(sb, types.BySeqPrefix, "by_seq", collections.Uint64Key, collections.StringValue),
+		Contents:  collections.NewIndexedMap(sb, types.ContentsPrefix, "contents", collections.StringKey, codec.CollValue[types.Content](cdc), idx),
+		ByBlake3:  idx.ByBlake3,
+		BySeq:     idx.BySeq,
 		NextSeq:   collections.NewSequence(sb, types.NextSeqKey, "next_seq"),
 	}
 	schema, err := sb.Build()
@@ -62,18 +95,18 @@ func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, models ModelKeepe
 	return k
 }
 
-// LogExists reports whether a receipt log is registered (x/receipts).
-type LogExists func(ctx context.Context, logID string) (bool, error)
-
-// WithLogs returns the keeper checking receipt references against the
-// registered receipt logs; without it only their form is checked.
-func (k Keeper) WithLogs(logs LogExists) Keeper {
-	k.logs = logs
-	return k
-}
-
 // Authority returns the address allowed to update parameters.
 func (k Keeper) Authority() string { return k.authority }
+
+// checkAuthority accepts the effective governance authority: the one set
+// in the consensus params if any, else the keeper's (sdk.ValidateAuthority).
+// The error keeps the module's registered code.
+func (k Keeper) checkAuthority(ctx context.Context, authority string) error {
+	if err := sdk.ValidateAuthority(sdk.UnwrapSDKContext(ctx), k.authority, authority); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidAuthority, err.Error())
+	}
+	return nil
+}
 
 // GetContent returns the record registered under id ("sha256:<hex>").
 func (k Keeper) GetContent(ctx context.Context, id string) (types.Content, error) {
@@ -84,15 +117,9 @@ func (k Keeper) GetContent(ctx context.Context, id string) (types.Content, error
 	return c, err
 }
 
-// set stores c and its index entries.
+// set stores c; Contents keeps its indexes.
 func (k Keeper) set(ctx context.Context, c types.Content) error {
-	if err := k.Contents.Set(ctx, c.Id, c); err != nil {
-		return err
-	}
-	if err := k.ByBlake3.Set(ctx, c.Info.Blake3, c.Id); err != nil {
-		return err
-	}
-	return k.BySeq.Set(ctx, c.Seq, c.Id)
+	return k.Contents.Set(ctx, c.Id, c)
 }
 
 // InitGenesis loads gs into state; gs must already be validated.

@@ -10,6 +10,7 @@ import (
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -46,6 +47,7 @@ type fixture struct {
 	query  types.QueryServer
 	near   *keeper.NearIndex
 	models fakeModels
+	key    *storetypes.KVStoreKey
 }
 
 var (
@@ -64,13 +66,13 @@ func newFixture(t *testing.T) *fixture {
 		goodModel:    {Info: regtypes.ModelInfo{Id: goodModel}},
 		flaggedModel: {Info: regtypes.ModelInfo{Id: flaggedModel}, Status: regtypes.ModelStatus_MODEL_STATUS_FLAGGED, StatusReason: "unsafe", StatusHeight: 7},
 	}
-	k := keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), models, gov).
-		WithLogs(func(_ context.Context, id string) (bool, error) { return id == "log-1", nil })
+	logs := func(_ context.Context, id string) (bool, error) { return id == "log-1", nil }
+	k := keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), models, logs, gov)
 	if err := k.InitGenesis(ctx, types.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
 	near := keeper.NewNearIndex()
-	return &fixture{t: t, ctx: ctx, k: k, msgs: keeper.NewMsgServer(k), query: keeper.NewQueryServerWithIndex(k, near), near: near, models: models}
+	return &fixture{t: t, ctx: ctx, k: k, msgs: keeper.NewMsgServer(k), query: keeper.NewQueryServerWithIndex(k, near), near: near, models: models, key: key}
 }
 
 // nextBlock checks the invariants, as after a block, and advances the height.
@@ -120,7 +122,7 @@ func TestRegisterAIGenerated(t *testing.T) {
 	}
 	var found bool
 	for _, ev := range f.ctx.EventManager().Events() {
-		if ev.Type != keeper.EventContentRegistered {
+		if ev.Type != types.EventTypeContentRegistered {
 			continue
 		}
 		found = true
@@ -128,7 +130,7 @@ func TestRegisterAIGenerated(t *testing.T) {
 		for _, a := range ev.Attributes {
 			attrs[a.Key] = a.Value
 		}
-		if attrs[keeper.AttrID] != res.Id || attrs[keeper.AttrModel] != goodModel || attrs[keeper.AttrPerceptualHash] != "0123456789abcdef" {
+		if attrs[types.AttributeKeyID] != res.Id || attrs[types.AttributeKeyModelID] != goodModel || attrs[types.AttributeKeyPerceptualHash] != "0123456789abcdef" {
 			t.Fatalf("event attributes %v", attrs)
 		}
 	}
@@ -248,18 +250,18 @@ func TestRegisterRefusals(t *testing.T) {
 func TestInvariantsCatchCorruption(t *testing.T) {
 	f := newFixture(t)
 	f.mustRegister(aiImage(1, 1))
-	// A BLAKE3 entry that points at nothing.
-	if err := f.k.ByBlake3.Set(f.ctx, fmt.Sprintf("%064x", 0xdead), "sha256:"+fmt.Sprintf("%064x", 0xbeef)); err != nil {
-		t.Fatal(err)
-	}
+	// A BLAKE3 entry that points at nothing, written below the keeper.
+	f.ctx.KVStore(f.key).Set(types.Blake3Key(fmt.Sprintf("%064x", 0xdead)), []byte("sha256:"+fmt.Sprintf("%064x", 0xbeef)))
 	if err := f.k.CheckInvariants(f.ctx); err == nil || !strings.Contains(err.Error(), "not registered") {
 		t.Fatalf("dangling blake3 entry: got %v", err)
 	}
 	f2 := newFixture(t)
 	f2.mustRegister(aiImage(1, 1))
-	if err := f2.k.BySeq.Remove(f2.ctx, 1); err != nil {
+	seqKey, err := collections.EncodeKeyWithPrefix(types.BySeqPrefix.Bytes(), collections.Uint64Key, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
+	f2.ctx.KVStore(f2.key).Delete(seqKey)
 	if err := f2.k.CheckInvariants(f2.ctx); err == nil || !strings.Contains(err.Error(), "seq index has 0 entries for 1 records") {
 		t.Fatalf("missing seq entry: got %v", err)
 	}

@@ -15,19 +15,6 @@ import (
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
 
-// Event types and attributes.
-const (
-	EventContentRegistered = "prova.content.content_registered"
-	AttrID                 = "id"
-	AttrBlake3             = "blake3"
-	AttrCreator            = "creator"
-	AttrDigitalSourceType  = "digital_source_type"
-	AttrModel              = "model_id"
-	AttrSeq                = "seq"
-	AttrPerceptualHash     = "phash"
-	EventParamsUpdated     = "prova.content.params_updated"
-)
-
 type msgServer struct{ Keeper }
 
 // NewMsgServer returns the content Msg service.
@@ -54,7 +41,7 @@ func (s msgServer) RegisterContent(ctx context.Context, msg *types.MsgRegisterCo
 			return nil, err
 		}
 	}
-	if info.Receipt != nil && s.logs != nil {
+	if info.Receipt != nil {
 		ok, err := s.logs(ctx, info.Receipt.LogId)
 		if err != nil {
 			return nil, err
@@ -80,17 +67,17 @@ func (s msgServer) RegisterContent(ctx context.Context, msg *types.MsgRegisterCo
 		return nil, err
 	}
 	attrs := []sdk.Attribute{
-		sdk.NewAttribute(AttrID, id), sdk.NewAttribute(AttrBlake3, info.Blake3),
-		sdk.NewAttribute(AttrCreator, msg.Creator), sdk.NewAttribute(AttrDigitalSourceType, info.DigitalSourceType),
-		sdk.NewAttribute(AttrSeq, strconv.FormatUint(seq, 10)),
+		sdk.NewAttribute(types.AttributeKeyID, id), sdk.NewAttribute(types.AttributeKeyBlake3, info.Blake3),
+		sdk.NewAttribute(types.AttributeKeyCreator, msg.Creator), sdk.NewAttribute(types.AttributeKeyDigitalSourceType, info.DigitalSourceType),
+		sdk.NewAttribute(types.AttributeKeySeq, strconv.FormatUint(seq, 10)),
 	}
 	if info.ModelId != "" {
-		attrs = append(attrs, sdk.NewAttribute(AttrModel, info.ModelId))
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyModelID, info.ModelId))
 	}
 	if h, ok := info.PerceptualHash(); ok {
-		attrs = append(attrs, sdk.NewAttribute(AttrPerceptualHash, h.String()))
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyPerceptualHash, h.String()))
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(EventContentRegistered, attrs...))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeContentRegistered, attrs...))
 	return &types.MsgRegisterContentResponse{Id: id, Seq: seq}, nil
 }
 
@@ -116,7 +103,7 @@ func (s msgServer) checkDuplicate(ctx context.Context, id, blake3 string) error 
 	if ok, err := s.Contents.Has(ctx, id); err != nil {
 		return err
 	} else if !ok {
-		other, err := s.ByBlake3.Get(ctx, blake3)
+		other, err := s.ByBlake3.MatchExact(ctx, blake3)
 		if errors.Is(err, collections.ErrNotFound) {
 			return nil
 		}
@@ -144,8 +131,8 @@ func describe(c types.Content) string {
 // Records already stored keep their validity: limits apply to new
 // registrations only, so the invariants check records against the caps.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, msg.Authority)
+	if err := s.checkAuthority(ctx, msg.Authority); err != nil {
+		return nil, err
 	}
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -153,9 +140,9 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventParamsUpdated,
-		sdk.NewAttribute("max_soft_bindings", strconv.FormatUint(uint64(msg.Params.MaxSoftBindings), 10)),
-		sdk.NewAttribute("max_media_type_len", strconv.FormatUint(uint64(msg.Params.MaxMediaTypeLen), 10)),
-		sdk.NewAttribute("max_attestation_len", strconv.FormatUint(uint64(msg.Params.MaxAttestationLen), 10))))
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
+		sdk.NewAttribute(types.AttributeKeyMaxSoftBindings, strconv.FormatUint(uint64(msg.Params.MaxSoftBindings), 10)),
+		sdk.NewAttribute(types.AttributeKeyMaxMediaTypeLen, strconv.FormatUint(uint64(msg.Params.MaxMediaTypeLen), 10)),
+		sdk.NewAttribute(types.AttributeKeyMaxAttestationLen, strconv.FormatUint(uint64(msg.Params.MaxAttestationLen), 10))))
 	return &types.MsgUpdateParamsResponse{}, nil
 }

@@ -47,7 +47,7 @@ func (q queryServer) ByDigest(ctx context.Context, req *types.QueryByDigestReque
 	}
 	id := types.IDFromSHA256(d.Hex())
 	if d.Algorithm == fingerprint.BLAKE3 {
-		id, err = q.ByBlake3.Get(ctx, d.Hex())
+		id, err = q.ByBlake3.MatchExact(ctx, d.Hex())
 		if errors.Is(err, collections.ErrNotFound) {
 			return nil, status.Errorf(codes.NotFound, "no content with digest %s", req.Digest)
 		} else if err != nil {

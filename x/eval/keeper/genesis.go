@@ -10,7 +10,7 @@ import (
 
 // InitGenesis writes the whole eval state and rebuilds its indexes: open
 // tasks are due for a tally at their reveal end, every task is listed under
-// its target, and each target's latest result is its succeeded task tallied
+// its target (by Tasks' own index), and each target's latest result is its succeeded task tallied
 // last (tallies run in (reveal end, id) order).
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
@@ -25,9 +25,6 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	latest := map[string]types.Task{}
 	for _, t := range gs.Tasks {
 		if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
-			return err
-		}
-		if err := k.ByTarget.Set(ctx, collections.Join(t.TargetId, t.Id)); err != nil {
 			return err
 		}
 		switch t.Status {

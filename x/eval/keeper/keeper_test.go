@@ -12,6 +12,7 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/ed25519"
 	"github.com/cosmos/cosmos-sdk/runtime"
@@ -47,13 +48,19 @@ func (b *fakeBank) GetAllBalances(_ context.Context, a sdk.AccAddress) sdk.Coins
 	return b.bal["module:"+types.ModuleName]
 }
 
-// fakeStaking knows bonded validators and records slashes.
+// fakeStaking knows bonded validators and records slashes. getErr and
+// slashErr inject failures by validator operator and consensus address.
 type fakeStaking struct {
-	vals    map[string]stakingtypes.Validator
-	slashed map[string]sdkmath.LegacyDec
+	vals     map[string]stakingtypes.Validator
+	slashed  map[string]sdkmath.LegacyDec
+	getErr   map[string]error
+	slashErr map[string]error
 }
 
 func (s *fakeStaking) GetValidator(_ context.Context, a sdk.ValAddress) (stakingtypes.Validator, error) {
+	if err := s.getErr[a.String()]; err != nil {
+		return stakingtypes.Validator{}, err
+	}
 	v, ok := s.vals[a.String()]
 	if !ok {
 		return v, stakingtypes.ErrNoValidatorFound
@@ -61,6 +68,9 @@ func (s *fakeStaking) GetValidator(_ context.Context, a sdk.ValAddress) (staking
 	return v, nil
 }
 func (s *fakeStaking) Slash(_ context.Context, c sdk.ConsAddress, _, _ int64, f sdkmath.LegacyDec) (sdkmath.Int, error) {
+	if err := s.slashErr[c.String()]; err != nil {
+		return sdkmath.ZeroInt(), err
+	}
 	s.slashed[c.String()] = f
 	return sdkmath.ZeroInt(), nil
 }
@@ -82,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("t")).Ctx.
 		WithBlockHeader(cmtproto.Header{Height: 100, Time: time.Unix(1_700_000_000, 0)})
-	f := &fixture{ctx: ctx, bank: &fakeBank{bal: map[string]sdk.Coins{}}, staking: &fakeStaking{vals: map[string]stakingtypes.Validator{}, slashed: map[string]sdkmath.LegacyDec{}}, cons: map[string]string{}}
+	f := &fixture{ctx: ctx, bank: &fakeBank{bal: map[string]sdk.Coins{}}, staking: &fakeStaking{vals: map[string]stakingtypes.Validator{}, slashed: map[string]sdkmath.LegacyDec{}, getErr: map[string]error{}, slashErr: map[string]error{}}, cons: map[string]string{}}
 	for i := range 5 {
 		acc := sdk.AccAddress(fmt.Sprintf("validator-%011d", i))
 		pk := ed25519.GenPrivKeyFromSecret([]byte{byte(i)}).PubKey()
@@ -113,7 +123,8 @@ func (f *fixture) useStore(t *testing.T, key *storetypes.KVStoreKey, ctx sdk.Con
 	t.Helper()
 	exists := func(_ context.Context, id string) (bool, error) { return id == target, nil }
 	f.ctx = ctx
-	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), f.bank, f.staking, exists, sdk.AccAddress("eval-module"), gov)
+	addrs := addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
+	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), addrs, f.bank, f.staking, exists, sdk.AccAddress("eval-module"), gov)
 	f.msgs = keeper.NewMsgServer(f.k)
 }
 

@@ -45,7 +45,10 @@ func (s msgServer) CreateEvalTask(ctx context.Context, m *types.MsgCreateEvalTas
 	if !ok {
 		return nil, types.ErrUnknownTarget.Wrapf("%s is not a registered model or dataset", m.TargetId)
 	}
-	creator, _ := sdk.AccAddressFromBech32(m.Creator)
+	creator, err := s.account("creator", m.Creator)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.bank.SendCoinsFromAccountToModule(ctx, creator, types.ModuleName, sdk.NewCoins(m.Pool)); err != nil {
 		return nil, err
 	}
@@ -67,12 +70,9 @@ func (s msgServer) CreateEvalTask(ctx context.Context, m *types.MsgCreateEvalTas
 	if err := s.Due.Set(ctx, collections.Join(t.RevealEnd, id)); err != nil {
 		return nil, err
 	}
-	if err := s.ByTarget.Set(ctx, collections.Join(t.TargetId, id)); err != nil {
-		return nil, err
-	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent("prova.eval.task_created",
-		sdk.NewAttribute("task_id", strconv.FormatUint(id, 10)), sdk.NewAttribute("target", t.TargetId),
-		sdk.NewAttribute("commit_end", strconv.FormatInt(t.CommitEnd, 10)), sdk.NewAttribute("reveal_end", strconv.FormatInt(t.RevealEnd, 10))))
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeTaskCreated,
+		sdk.NewAttribute(types.AttributeKeyTaskID, strconv.FormatUint(id, 10)), sdk.NewAttribute(types.AttributeKeyTarget, t.TargetId),
+		sdk.NewAttribute(types.AttributeKeyCommitEnd, strconv.FormatInt(t.CommitEnd, 10)), sdk.NewAttribute(types.AttributeKeyRevealEnd, strconv.FormatInt(t.RevealEnd, 10))))
 	return &types.MsgCreateEvalTaskResponse{TaskId: id}, nil
 }
 
@@ -170,8 +170,8 @@ func (s msgServer) RevealScore(ctx context.Context, m *types.MsgRevealScore) (*t
 // UpdateParams replaces the parameters. The authority is checked before
 // anything else.
 func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if m.Authority != s.authority {
-		return nil, types.ErrInvalidAuthority.Wrapf("expected %s, got %s", s.authority, m.Authority)
+	if err := s.checkAuthority(ctx, m.Authority); err != nil {
+		return nil, err
 	}
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
@@ -179,8 +179,8 @@ func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (
 	if err := s.Params.Set(ctx, m.Params); err != nil {
 		return nil, err
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent("prova.eval.params_updated",
-		sdk.NewAttribute("slash_fraction_deviation", m.Params.SlashFractionDeviation.String()),
-		sdk.NewAttribute("slash_fraction_no_reveal", m.Params.SlashFractionNoReveal.String())))
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(types.EventTypeParamsUpdated,
+		sdk.NewAttribute(types.AttributeKeySlashFractionDeviation, m.Params.SlashFractionDeviation.String()),
+		sdk.NewAttribute(types.AttributeKeySlashFractionNoReveal, m.Params.SlashFractionNoReveal.String())))
 	return &types.MsgUpdateParamsResponse{}, nil
 }

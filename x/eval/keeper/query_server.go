@@ -23,8 +23,10 @@ func (q queryServer) Task(ctx context.Context, req *types.QueryTaskRequest) (*ty
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	t, err := q.Tasks.Get(ctx, req.TaskId)
-	if err != nil {
+	if errorsIsNotFound(err) {
 		return nil, status.Errorf(codes.NotFound, "no task %d", req.TaskId)
+	} else if err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
 	}
 	return &types.QueryTaskResponse{Task: t}, nil
 }
@@ -35,8 +37,8 @@ func (q queryServer) Scores(ctx context.Context, req *types.QueryScoresRequest) 
 	}
 	var ids []uint64
 	rng := collections.NewPrefixedPairRange[string, uint64](req.TargetId).Descending()
-	if err := q.ByTarget.Walk(ctx, rng, func(key collections.Pair[string, uint64]) (bool, error) {
-		ids = append(ids, key.K2())
+	if err := q.ByTarget.Walk(ctx, rng, func(_ string, id uint64) (bool, error) {
+		ids = append(ids, id)
 		return len(ids) >= maxScores, nil
 	}); err != nil {
 		return nil, status.Error(codes.Internal, "internal error")
@@ -83,7 +85,9 @@ func (q queryServer) Participation(ctx context.Context, req *types.QueryParticip
 	if req == nil || req.Evaluator == "" {
 		return nil, status.Error(codes.InvalidArgument, "task id and evaluator are required")
 	}
-	if has, err := q.Tasks.Has(ctx, req.TaskId); err != nil || !has {
+	if has, err := q.Tasks.Has(ctx, req.TaskId); err != nil {
+		return nil, status.Error(codes.Internal, "internal error")
+	} else if !has {
 		return nil, status.Errorf(codes.NotFound, "no task %d", req.TaskId)
 	}
 	key := collections.Join(req.TaskId, req.Evaluator)

@@ -2,19 +2,26 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"cosmossdk.io/collections"
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/prova-network/prova/x/eval/types"
 )
 
-// EndBlocker tallies every task whose reveal window ends at this height.
+// EndBlocker tallies every task whose reveal window ends at this height,
+// in task id order. Each tally runs in a cached context and is written only
+// if it succeeds: a task whose tally fails is closed with its pool refunded
+// (see failTally) and the other tasks are tallied as usual, so one bad task
+// never halts the chain.
 func (k Keeper) EndBlocker(ctx context.Context) error {
-	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sdkCtx.BlockHeight()
 	var due []uint64
 	rng := collections.NewPrefixedPairRange[int64, uint64](h)
 	if err := k.Due.Walk(ctx, rng, func(key collections.Pair[int64, uint64]) (bool, error) {
@@ -24,14 +31,68 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		return err
 	}
 	for _, id := range due {
-		if err := k.tally(ctx, id); err != nil {
-			return err
+		if !k.tallyOrRefund(sdkCtx, id) {
+			continue // still open and due; see tallyOrRefund
 		}
 		if err := k.Due.Remove(ctx, collections.Join(h, id)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// tallyOrRefund tallies task id in a cached context, writing the result
+// only on success. On failure it discards the tally, refunds the pool to
+// the creator, closes the task as failed and emits EventTypeTallyFailed. It
+// reports whether the task was closed either way; if even the refund fails
+// the task stays open and due (the escrow invariant still holds) and the
+// failure is reported for governance to resolve.
+func (k Keeper) tallyOrRefund(ctx sdk.Context, id uint64) bool {
+	cacheCtx, write := ctx.CacheContext()
+	err := k.tally(cacheCtx, id)
+	if err == nil {
+		write()
+		return true
+	}
+	ctx.Logger().Error("eval tally failed; refunding the pool", "task", id, "err", err)
+	refundCtx, writeRefund := ctx.CacheContext()
+	refund, rerr := k.failTally(refundCtx, id)
+	attrs := []sdk.Attribute{
+		sdk.NewAttribute(types.AttributeKeyTaskID, strconv.FormatUint(id, 10)),
+		sdk.NewAttribute(types.AttributeKeyError, err.Error()),
+	}
+	closed := rerr == nil
+	if closed {
+		writeRefund()
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyRefund, refund.String()),
+			sdk.NewAttribute(types.AttributeKeyStatus, types.TaskStatus_TASK_STATUS_FAILED.String()))
+	} else {
+		ctx.Logger().Error("eval refund failed; the task stays open", "task", id, "err", rerr)
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyRefund, "failed: "+rerr.Error()),
+			sdk.NewAttribute(types.AttributeKeyStatus, types.TaskStatus_TASK_STATUS_OPEN.String()))
+	}
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeTallyFailed, attrs...))
+	return closed
+}
+
+// failTally returns the whole pool of task id to its creator and closes the
+// task as failed, as when too few evaluators reveal.
+func (k Keeper) failTally(ctx context.Context, id uint64) (sdk.Coin, error) {
+	t, err := k.Tasks.Get(ctx, id)
+	if err != nil {
+		return sdk.Coin{}, err
+	}
+	creator, err := k.account("creator", t.Creator)
+	if err != nil {
+		return sdk.Coin{}, err
+	}
+	if t.Pool.IsPositive() {
+		if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, creator, sdk.NewCoins(t.Pool)); err != nil {
+			return sdk.Coin{}, err
+		}
+	}
+	t.Status, t.Result = types.TaskStatus_TASK_STATUS_FAILED, 0
+	return t.Pool, k.Tasks.Set(ctx, id, t)
 }
 
 // tally decides one task: pays the evaluators within tolerance from the
@@ -71,7 +132,7 @@ func (k Keeper) tally(ctx context.Context, id uint64) error {
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	for _, r := range res.Results {
-		acc, err := sdk.AccAddressFromBech32(r.Evaluator)
+		acc, err := k.account("evaluator", r.Evaluator)
 		if err != nil {
 			return err
 		}
@@ -97,12 +158,12 @@ func (k Keeper) tally(ctx context.Context, id uint64) error {
 		if err := k.Reputation.Set(ctx, r.Evaluator, types.NextReputation(rep, r.Distance, t.ScoreMax, revealed[r.Evaluator], p.ReputationWindow)); err != nil {
 			return err
 		}
-		sdkCtx.EventManager().EmitEvent(sdk.NewEvent("prova.eval.evaluator_result",
-			sdk.NewAttribute("task_id", strconv.FormatUint(id, 10)), sdk.NewAttribute("evaluator", r.Evaluator),
-			sdk.NewAttribute("outcome", r.Outcome.String()), sdk.NewAttribute("reward", r.Reward.String())))
+		sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeEvaluatorResult,
+			sdk.NewAttribute(types.AttributeKeyTaskID, strconv.FormatUint(id, 10)), sdk.NewAttribute(types.AttributeKeyEvaluator, r.Evaluator),
+			sdk.NewAttribute(types.AttributeKeyOutcome, r.Outcome.String()), sdk.NewAttribute(types.AttributeKeyReward, r.Reward.String())))
 	}
 	if res.Refund.IsPositive() {
-		creator, err := sdk.AccAddressFromBech32(t.Creator)
+		creator, err := k.account("creator", t.Creator)
 		if err != nil {
 			return err
 		}
@@ -117,20 +178,24 @@ func (k Keeper) tally(ctx context.Context, id uint64) error {
 			return err
 		}
 	}
-	sdkCtx.EventManager().EmitEvent(sdk.NewEvent("prova.eval.task_finished",
-		sdk.NewAttribute("task_id", strconv.FormatUint(id, 10)), sdk.NewAttribute("status", t.Status.String()),
-		sdk.NewAttribute("result", strconv.FormatUint(t.Result, 10))))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeTaskFinished,
+		sdk.NewAttribute(types.AttributeKeyTaskID, strconv.FormatUint(id, 10)), sdk.NewAttribute(types.AttributeKeyStatus, t.Status.String()),
+		sdk.NewAttribute(types.AttributeKeyResult, strconv.FormatUint(t.Result, 10))))
 	return k.Tasks.Set(ctx, id, t)
 }
 
 // slash cuts the evaluator's validator stake by fraction through x/staking.
+// An evaluator who no longer runs a validator has nothing to slash; any
+// other error looking the validator up fails the tally.
 func (k Keeper) slash(ctx context.Context, acc sdk.AccAddress, fraction sdkmath.LegacyDec) error {
 	if !fraction.IsPositive() {
 		return nil
 	}
 	v, err := k.staking.GetValidator(ctx, sdk.ValAddress(acc))
-	if err != nil {
-		return nil // no longer a validator: nothing to slash
+	if errors.Is(err, stakingtypes.ErrNoValidatorFound) {
+		return nil
+	} else if err != nil {
+		return err
 	}
 	consAddr, err := v.GetConsAddr()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"cosmossdk.io/collections"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
@@ -91,7 +92,8 @@ func newFixture(t *testing.T) *fixture {
 		f.bank.bal[addr(a)] = sdk.NewCoins(sdk.NewInt64Coin(denom, 100_000_000))
 	}
 	registered := func(_ context.Context, id string) (bool, error) { return id == model(1), nil }
-	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), f.bank, registered, moduleAddr, addr(authority))
+	addrs := addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
+	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), addrs, f.bank, registered, moduleAddr, addr(authority))
 	gs := types.DefaultGenesis()
 	gs.Params.MinBond = sdk.NewInt64Coin(denom, 10_000_000)
 	if err := f.k.InitGenesis(ctx, gs); err != nil {

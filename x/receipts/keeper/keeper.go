@@ -9,7 +9,9 @@ import (
 	"errors"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -31,6 +33,7 @@ type ModelRegistered func(ctx context.Context, id string) (bool, error)
 // Keeper owns the receipts store.
 type Keeper struct {
 	cdc        codec.BinaryCodec
+	addrs      address.Codec
 	bank       BankKeeper
 	registered ModelRegistered
 	moduleAddr sdk.AccAddress
@@ -45,13 +48,18 @@ type Keeper struct {
 	Inferences collections.Map[[]byte, types.InferenceRecord]
 }
 
-// NewKeeper returns the keeper; authority (the gov module account) is the
-// only signer allowed to change the parameters; moduleAddr is the module
-// account that escrows bonds.
-func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, bank BankKeeper, registered ModelRegistered, moduleAddr sdk.AccAddress, authority string) Keeper {
+// NewKeeper returns the keeper; addrs decodes account addresses (the auth
+// keeper's codec); authority (the gov module account) is the only signer
+// allowed to change the parameters unless the consensus params name
+// another; moduleAddr is the module account that escrows bonds. Every
+// collaborator is required: NewKeeper panics at wiring time on a nil one.
+func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, addrs address.Codec, bank BankKeeper, registered ModelRegistered, moduleAddr sdk.AccAddress, authority string) Keeper {
+	if addrs == nil || bank == nil || registered == nil {
+		panic("receipts: NewKeeper needs an address codec, a bank keeper and a model lookup")
+	}
 	sb := collections.NewSchemaBuilder(ss)
 	k := Keeper{
-		cdc: cdc, bank: bank, registered: registered, moduleAddr: moduleAddr, authority: authority,
+		cdc: cdc, addrs: addrs, bank: bank, registered: registered, moduleAddr: moduleAddr, authority: authority,
 		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Logs:       collections.NewMap(sb, types.LogsPrefix, "logs", collections.StringKey, codec.CollValue[types.Log](cdc)),
 		Latest:     collections.NewMap(sb, types.LatestPrefix, "latest", collections.StringKey, codec.CollValue[types.Checkpoint](cdc)),
@@ -69,6 +77,25 @@ func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, bank BankKeeper, 
 
 // Authority returns the address allowed to update the parameters.
 func (k Keeper) Authority() string { return k.authority }
+
+// checkAuthority accepts the effective governance authority: the one set
+// in the consensus params if any, else the keeper's (sdk.ValidateAuthority).
+// The error keeps the module's registered code.
+func (k Keeper) checkAuthority(ctx context.Context, authority string) error {
+	if err := sdk.ValidateAuthority(sdk.UnwrapSDKContext(ctx), k.authority, authority); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidAuthority, err.Error())
+	}
+	return nil
+}
+
+// account decodes an account address with the keeper's address codec.
+func (k Keeper) account(field, addr string) (sdk.AccAddress, error) {
+	bz, err := k.addrs.StringToBytes(addr)
+	if err != nil {
+		return nil, types.ErrInvalidAddress.Wrapf("%s %q: %s", field, addr, err.Error())
+	}
+	return bz, nil
+}
 
 // log returns the registered log id or ErrLogNotFound.
 func (k Keeper) log(ctx context.Context, id string) (types.Log, error) {

@@ -10,27 +10,6 @@ import (
 	"github.com/prova-network/prova/x/receipts/types"
 )
 
-// Event types and attribute keys.
-const (
-	EventLogRegistered      = "prova.receipts.log_registered"
-	EventCheckpointAnchored = "prova.receipts.checkpoint_anchored"
-	EventEquivocation       = "prova.receipts.equivocation"
-	EventInferenceRecorded  = "prova.receipts.inference_recorded"
-	EventParamsUpdated      = "prova.receipts.params_updated"
-
-	AttrLog      = "log"
-	AttrOperator = "operator"
-	AttrBond     = "bond"
-	AttrSize     = "tree_size"
-	AttrRoot     = "root"
-	AttrReporter = "reporter"
-	AttrSlashed  = "slashed"
-	AttrReward   = "reward"
-	AttrBurned   = "burned"
-	AttrReceipt  = "receipt_id"
-	AttrModel    = "model"
-)
-
 type msgServer struct{ Keeper }
 
 // NewMsgServer returns the Msg service.
@@ -53,8 +32,8 @@ func sizeString(n uint64) string { return strconv.FormatUint(n, 10) }
 // UpdateParams replaces the parameters. The authority is checked before
 // anything else.
 func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if m.Authority != s.authority {
-		return nil, types.ErrInvalidAuthority.Wrapf("expected %s, got %s", s.authority, m.Authority)
+	if err := s.checkAuthority(ctx, m.Authority); err != nil {
+		return nil, err
 	}
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
@@ -62,9 +41,9 @@ func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (
 	if err := s.Params.Set(ctx, m.Params); err != nil {
 		return nil, err
 	}
-	emit(ctx, EventParamsUpdated,
-		"min_bond", m.Params.MinBond.String(),
-		"equivocation_slash_fraction", m.Params.EquivocationSlashFraction.String(),
-		"reporter_reward_fraction", m.Params.ReporterRewardFraction.String())
+	emit(ctx, types.EventTypeParamsUpdated,
+		types.AttributeKeyMinBond, m.Params.MinBond.String(),
+		types.AttributeKeyEquivocationSlashFraction, m.Params.EquivocationSlashFraction.String(),
+		types.AttributeKeyReporterRewardFraction, m.Params.ReporterRewardFraction.String())
 	return &types.MsgUpdateParamsResponse{}, nil
 }

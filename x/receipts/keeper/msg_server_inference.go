@@ -48,6 +48,6 @@ func (s msgServer) RecordInference(ctx context.Context, m *types.MsgRecordInfere
 	if err := s.Inferences.Set(ctx, id, rec); err != nil {
 		return nil, err
 	}
-	emit(ctx, EventInferenceRecorded, AttrReceipt, hexRoot(id), AttrModel, rec.Model)
+	emit(ctx, types.EventTypeInferenceRecorded, types.AttributeKeyReceiptID, hexRoot(id), types.AttributeKeyModelID, rec.Model)
 	return &types.MsgRecordInferenceResponse{ReceiptId: id}, nil
 }

@@ -32,7 +32,10 @@ func (s msgServer) RegisterLog(ctx context.Context, m *types.MsgRegisterLog) (*t
 	} else if has {
 		return nil, types.ErrLogExists.Wrapf("log %q is already registered", m.Origin)
 	}
-	operator, _ := sdk.AccAddressFromBech32(m.Operator)
+	operator, err := s.account("operator", m.Operator)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.bank.SendCoinsFromAccountToModule(ctx, operator, types.ModuleName, sdk.NewCoins(m.Bond)); err != nil {
 		return nil, err
 	}
@@ -43,7 +46,7 @@ func (s msgServer) RegisterLog(ctx context.Context, m *types.MsgRegisterLog) (*t
 	if err := s.Logs.Set(ctx, l.Id, l); err != nil {
 		return nil, err
 	}
-	emit(ctx, EventLogRegistered, AttrLog, l.Id, AttrOperator, l.Operator, AttrBond, l.Bond.String())
+	emit(ctx, types.EventTypeLogRegistered, types.AttributeKeyLog, l.Id, types.AttributeKeyOperator, l.Operator, types.AttributeKeyBond, l.Bond.String())
 	return &types.MsgRegisterLogResponse{LogId: l.Id}, nil
 }
 
@@ -103,7 +106,7 @@ func (s msgServer) AnchorCheckpoint(ctx context.Context, m *types.MsgAnchorCheck
 	if err := s.Roots.Set(ctx, collections.Join(l.Id, c.TreeSize), c.Root); err != nil {
 		return nil, err
 	}
-	emit(ctx, EventCheckpointAnchored, AttrLog, l.Id, AttrSize, sizeString(c.TreeSize), AttrRoot, hexRoot(c.Root))
+	emit(ctx, types.EventTypeCheckpointAnchored, types.AttributeKeyLog, l.Id, types.AttributeKeyTreeSize, sizeString(c.TreeSize), types.AttributeKeyRoot, hexRoot(c.Root))
 	return &types.MsgAnchorCheckpointResponse{TreeSize: c.TreeSize, Root: c.Root}, nil
 }
 
@@ -166,7 +169,10 @@ func (s msgServer) slash(ctx context.Context, l types.Log, reporter string) (*ty
 	burned := slashed.Sub(reward)
 	refund := l.Bond.Amount.Sub(slashed)
 	if reward.IsPositive() {
-		to, _ := sdk.AccAddressFromBech32(reporter)
+		to, err := s.account("reporter", reporter)
+		if err != nil {
+			return nil, err
+		}
 		if err := s.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, to, sdk.NewCoins(sdk.NewCoin(denom, reward))); err != nil {
 			return nil, err
 		}
@@ -177,7 +183,7 @@ func (s msgServer) slash(ctx context.Context, l types.Log, reporter string) (*ty
 		}
 	}
 	if refund.IsPositive() {
-		op, err := sdk.AccAddressFromBech32(l.Operator)
+		op, err := s.account("operator", l.Operator)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +199,7 @@ func (s msgServer) slash(ctx context.Context, l types.Log, reporter string) (*ty
 		return nil, err
 	}
 	res := &types.MsgReportEquivocationResponse{Slashed: l.Slashed, Reward: sdk.NewCoin(denom, reward), Burned: sdk.NewCoin(denom, burned)}
-	emit(ctx, EventEquivocation, AttrLog, l.Id, AttrOperator, l.Operator, AttrReporter, reporter,
-		AttrSlashed, res.Slashed.String(), AttrReward, res.Reward.String(), AttrBurned, res.Burned.String())
+	emit(ctx, types.EventTypeEquivocation, types.AttributeKeyLog, l.Id, types.AttributeKeyOperator, l.Operator, types.AttributeKeyReporter, reporter,
+		types.AttributeKeySlashed, res.Slashed.String(), types.AttributeKeyReward, res.Reward.String(), types.AttributeKeyBurned, res.Burned.String())
 	return res, nil
 }
