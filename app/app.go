@@ -356,7 +356,9 @@ func (app *App) setAnteHandler() {
 	if err != nil {
 		panic(err)
 	}
-	app.SetAnteHandler(anteHandler)
+	// The fee's shape is checked before the SDK's decorators read it.
+	app.SetAnteHandler(chainAnte(anteHandler, NewFeeShapeDecorator(app.AccountKeeper.AddressCodec())))
+	app.AddRunTxRecoveryHandler(plainPanicRecovery(app.Logger()))
 }
 
 func (app *App) setPostHandler() {
@@ -472,8 +474,9 @@ func (app *App) RegisterAPIRoutes(apiSvr *api.Server, apiConfig config.APIConfig
 }
 
 // RegisterTxService registers the tx simulation and broadcast gRPC service.
+// Simulation errors go out without source locations (see plainSimulate).
 func (app *App) RegisterTxService(clientCtx client.Context) {
-	authtx.RegisterTxService(app.GRPCQueryRouter(), clientCtx, app.Simulate, app.interfaceRegistry)
+	authtx.RegisterTxService(app.GRPCQueryRouter(), clientCtx, plainSimulate(app.Simulate), app.interfaceRegistry)
 }
 
 // RegisterTendermintService registers the CometBFT info gRPC service.
