@@ -23,8 +23,10 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 	kr := []string{"--home", home, "--keyring-backend", "test", "--yes"}
 	mustSucceed(t, provad(t, append([]string{"tx", "registry", "register-model", dir, "--license", "MIT", "--format", "other", "--from", "alice"}, kr...)...))
 	id := strings.TrimSpace(mustSucceed(t, provad(t, "hash", dir)).Stdout)
+	// The windows leave room for the CLI calls below (each a new process)
+	// when other tests run side by side on two cores.
 	mustSucceed(t, provad(t, append([]string{"tx", "eval", "create-task", id, "5000000uprova", "--metric", "accuracy",
-		"--commit-blocks", "6", "--reveal-blocks", "30", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
+		"--commit-blocks", "25", "--reveal-blocks", "25", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
 	task := func() (status string, result string, commitEnd, revealEnd int64) {
 		var res struct {
 			Task struct {
