@@ -125,52 +125,6 @@ func TestStoreKeysMatchCollections(t *testing.T) {
 	}
 }
 
-// FuzzValidateBasic: on any input the stateless checks return an error or
-// nil, never panic, and whatever passes keeps its invariants (a canonical
-// perceptual hash, an ID derived from the SHA-256 digest).
-func FuzzValidateBasic(f *testing.F) {
-	m := validMsg()
-	f.Add(m.Creator, m.Info.Sha256, m.Info.Blake3, m.Info.MediaType, m.Info.DigitalSourceType, m.Info.ModelId, "log", "", "", phash.Algorithm, "0123456789abcdef")
-	f.Add(m.Creator, m.Info.Sha256, m.Info.Blake3, "image/jpeg", "digitalCapture", "", "", "mine", "blake3:00", "x", "y")
-	f.Fuzz(func(t *testing.T, creator, sha, b3, media, origin, model, logID, attest, c2pa, alg, val string) {
-		msg := &types.MsgRegisterContent{Creator: creator, Info: types.ContentInfo{
-			Sha256: sha, Blake3: b3, MediaType: media, DigitalSourceType: origin, ModelId: model,
-			Attestation: attest, C2PaManifestDigest: c2pa, SoftBindings: []types.SoftBinding{{Algorithm: alg, Value: val}},
-		}}
-		if logID != "" {
-			msg.Info.Receipt = &types.ReceiptRef{LogId: logID}
-		}
-		if msg.ValidateBasic() != nil {
-			return
-		}
-		if msg.Info.ID() != "sha256:"+sha || len(sha) != 64 {
-			t.Fatalf("accepted sha256 %q", sha)
-		}
-		if alg == phash.Algorithm {
-			if h, ok := msg.Info.PerceptualHash(); !ok || h.String() != val {
-				t.Fatalf("accepted non-canonical perceptual hash %q", val)
-			}
-		}
-		if c, _ := types.OriginClass(origin); c == types.ClassAIGenerated && model == "" {
-			t.Fatal("accepted AI-generated content without a model")
-		}
-	})
-}
-
-// FuzzUpdateParamsValidateBasic: never panics; what passes is within the caps.
-func FuzzUpdateParamsValidateBasic(f *testing.F) {
-	f.Add(sdk.AccAddress("gov-module-000000000").String(), uint32(4), uint32(127), uint32(1024))
-	f.Fuzz(func(t *testing.T, authority string, bindings, media, attest uint32) {
-		m := &types.MsgUpdateParams{Authority: authority, Params: types.Params{MaxSoftBindings: bindings, MaxMediaTypeLen: media, MaxAttestationLen: attest}}
-		if m.ValidateBasic() != nil {
-			return
-		}
-		if bindings == 0 || bindings > types.CapSoftBindings || media > types.CapMediaTypeLen || attest > types.CapAttestationLen {
-			t.Fatalf("accepted %+v", m.Params)
-		}
-	})
-}
-
 // FuzzParseOrigin: any text either maps to an accepted term or errors.
 func FuzzParseOrigin(f *testing.F) {
 	for _, s := range []string{"ai-generated", "human-made", "digitalCapture", types.IPTCPrefix + "print", "x"} {

@@ -78,35 +78,3 @@ func TestStoreKeysMatchCollections(t *testing.T) {
 		}
 	}
 }
-
-// Fuzz the stateless checks of every message: on any input they return an
-// error or nil, never panic.
-func FuzzValidateBasic(f *testing.F) {
-	f.Add(addr(1), "sha256:"+fmt.Sprintf("%064x", 7), "wiki", "MIT", uint32(10_000), []byte{}, uint64(0), int32(1))
-	f.Add("", "blake3:zz", "", "(MIT", uint32(0), []byte{1, 2}, uint64(5), int32(9))
-	f.Fuzz(func(t *testing.T, owner, id, name, license string, share uint32, root []byte, count uint64, rel int32) {
-		msgs := []sdk.Msg{
-			&types.MsgRegisterDataset{Owner: owner, Dataset: types.DatasetInfo{
-				Id: id, Name: name, License: license, RecordRoot: root, RecordCount: count,
-				Contributors: []types.Contributor{{Address: owner, ShareBps: share}},
-				Usage:        types.UsageTerms{Use: types.Use(rel)},
-			}},
-			&types.MsgRegisterModel{Owner: owner, Model: types.ModelInfo{
-				Id: id, Name: name, License: license, ArchFingerprint: name,
-				Parents:  []types.ParentLink{{ModelId: name, Relation: types.ParentRelation(rel)}},
-				Datasets: []types.DatasetLink{{DatasetId: license, Relation: types.DatasetRelation(rel)}},
-			}},
-			&types.MsgUpdateMetadata{Owner: owner, Id: id, Name: name, Uri: license},
-			&types.MsgTransferOwnership{Owner: owner, Id: id, NewOwner: name},
-			&types.MsgSetModelStatus{Authority: owner, ModelId: id, Status: types.ModelStatus(rel), Reason: name},
-			&types.MsgUpdateParams{Authority: owner, Params: types.Params{MaxParents: share, MaxDatasets: uint32(count), MaxContributors: share, MaxQueryDepth: uint32(rel)}},
-		}
-		for _, m := range msgs {
-			v, ok := m.(interface{ ValidateBasic() error })
-			if !ok {
-				t.Fatalf("%T has no ValidateBasic", m)
-			}
-			_ = v.ValidateBasic()
-		}
-	})
-}
