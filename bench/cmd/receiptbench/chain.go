@@ -259,7 +259,7 @@ func signRecordTxs(c *devnet.Client, senders []sender, n int) ([]loadgen.Tx, err
 		lane := i % len(senders)
 		s := senders[lane]
 		msg := &receiptstypes.MsgRecordInference{Provider: s.addr.String(), Envelope: env.Canonical(), ProviderKey: pub}
-		stx, err := c.Sign(s.name, []sdk.Msg{msg}, s.accNum, s.seq0+uint64(i/len(senders)))
+		stx, err := c.Sign(context.Background(), s.name, []sdk.Msg{msg}, s.accNum, s.seq0+uint64(i/len(senders)))
 		if err != nil {
 			return nil, fmt.Errorf("sign transaction %d: %w", i, err)
 		}
