@@ -1,6 +1,7 @@
 package types_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -133,10 +134,17 @@ func FuzzParseOrigin(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		term, err := types.ParseOrigin(s)
 		if err != nil {
+			if !errors.Is(err, types.ErrInvalidOrigin) {
+				t.Fatalf("ParseOrigin(%q): error %v is not ErrInvalidOrigin", s, err)
+			}
 			return
 		}
 		if _, ok := types.OriginClass(term); !ok {
 			t.Fatalf("ParseOrigin(%q) = %q, not an accepted term", s, term)
+		}
+		// A term is its own canonical spelling.
+		if again, err := types.ParseOrigin(term); err != nil || again != term {
+			t.Fatalf("ParseOrigin(%q) = %q, %v; want the term back", term, again, err)
 		}
 	})
 }
