@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/prova-network/prova/internal/phash/phashtest"
 )
 
 func encodeGIF(t testing.TB, img image.Image) []byte {
@@ -38,7 +40,7 @@ func pngWithSize(t *testing.T, w, h uint32) []byte {
 }
 
 func TestHashFileFormats(t *testing.T) {
-	img := synth(42, 240, 180)
+	img := phashtest.Synth(42, 240, 180)
 	want := mustHash(t, img)
 	dir := t.TempDir()
 	for _, tc := range []struct {

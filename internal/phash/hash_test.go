@@ -7,6 +7,8 @@ import (
 	"image/draw"
 	"math"
 	"testing"
+
+	"github.com/prova-network/prova/internal/phash/phashtest"
 )
 
 // Bounds observed with the synthetic images of synth (seeds 0..19, 320×240):
@@ -27,23 +29,23 @@ func TestRobustness(t *testing.T) {
 		{"jpeg-q70", func(t *testing.T, img *image.RGBA) Hash64 { return mustHashBytes(t, encodeJPEG(t, img, 70)) }},
 		{"resize-50", func(t *testing.T, img *image.RGBA) Hash64 {
 			b := img.Bounds()
-			return mustHash(t, bilinear(img, b.Dx()/2, b.Dy()/2))
+			return mustHash(t, phashtest.Bilinear(img, b.Dx()/2, b.Dy()/2))
 		}},
 		{"resize-150", func(t *testing.T, img *image.RGBA) Hash64 {
 			b := img.Bounds()
-			return mustHash(t, bilinear(img, b.Dx()*3/2, b.Dy()*3/2))
+			return mustHash(t, phashtest.Bilinear(img, b.Dx()*3/2, b.Dy()*3/2))
 		}},
-		{"brighten-20", func(t *testing.T, img *image.RGBA) Hash64 { return mustHash(t, brighten(img, 20)) }},
+		{"brighten-20", func(t *testing.T, img *image.RGBA) Hash64 { return mustHash(t, phashtest.Brighten(img, 20)) }},
 		{"resize-50-then-jpeg", func(t *testing.T, img *image.RGBA) Hash64 {
 			b := img.Bounds()
-			return mustHashBytes(t, encodeJPEG(t, bilinear(img, b.Dx()/2, b.Dy()/2), 70))
+			return mustHashBytes(t, encodeJPEG(t, phashtest.Bilinear(img, b.Dx()/2, b.Dy()/2), 70))
 		}},
 	}
 	for _, e := range edits {
 		t.Run(e.name, func(t *testing.T) {
 			worst := 0
 			for seed := range uint64(robustnessImages) {
-				img := synth(seed, 320, 240)
+				img := phashtest.Synth(seed, 320, 240)
 				d := Distance(mustHash(t, img), e.edit(t, img))
 				worst = max(worst, d)
 				if d > maxCopyDistance {
@@ -58,7 +60,7 @@ func TestRobustness(t *testing.T) {
 func TestDistinctImagesFarApart(t *testing.T) {
 	var hs []Hash64
 	for seed := range uint64(20) {
-		hs = append(hs, mustHash(t, synth(100+seed, 200, 150)))
+		hs = append(hs, mustHash(t, phashtest.Synth(100+seed, 200, 150)))
 	}
 	sum, n := 0, 0
 	for i := range hs {
@@ -101,14 +103,14 @@ func TestKnownAnswer(t *testing.T) {
 		t.Fatalf("Hash(pattern) = %s, want %s", got, want)
 	}
 	const wantSynth = Hash64(0xc28f5a3ee11ab1e2)
-	if got := mustHash(t, synth(0, 320, 240)); got != wantSynth {
+	if got := mustHash(t, phashtest.Synth(0, 320, 240)); got != wantSynth {
 		t.Fatalf("Hash(synth 0) = %s, want %s", got, wantSynth)
 	}
 }
 
 // TestPixelFormatsAgree checks the fast paths against the generic At path.
 func TestPixelFormatsAgree(t *testing.T) {
-	src := synth(7, 123, 77)
+	src := phashtest.Synth(7, 123, 77)
 	want := mustHash(t, src)
 	nrgba := image.NewNRGBA(src.Bounds())
 	draw.Draw(nrgba, nrgba.Bounds(), src, image.Point{}, draw.Src)
@@ -143,7 +145,7 @@ func TestPixelFormatsAgree(t *testing.T) {
 
 func TestTinyAndEmptyImages(t *testing.T) {
 	for _, size := range []image.Point{{1, 1}, {3, 50}, {31, 33}, {32, 32}} {
-		if _, err := Hash(bilinear(pattern(), size.X, size.Y)); err != nil {
+		if _, err := Hash(phashtest.Bilinear(pattern(), size.X, size.Y)); err != nil {
 			t.Errorf("%v: %v", size, err)
 		}
 	}
@@ -216,7 +218,7 @@ func TestParseHash(t *testing.T) {
 }
 
 func BenchmarkHash(b *testing.B) {
-	img := synth(5, 1920, 1080)
+	img := phashtest.Synth(5, 1920, 1080)
 	for b.Loop() {
 		if _, err := Hash(img); err != nil {
 			b.Fatal(err)

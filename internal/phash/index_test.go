@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/prova-network/prova/internal/phash/phashtest"
 )
 
 // bruteForce is the reference linear scan the index must agree with.
@@ -134,14 +136,14 @@ func TestIndexFindsEditedCopies(t *testing.T) {
 	originals := make(map[string]Hash64)
 	for seed := range uint64(30) {
 		id := fmt.Sprintf("img-%02d", seed)
-		h := mustHash(t, synth(seed, 256, 192))
+		h := mustHash(t, phashtest.Synth(seed, 256, 192))
 		originals[id] = h
 		ix.Add(id, h)
 	}
 	for seed := range uint64(6) {
 		id := fmt.Sprintf("img-%02d", seed)
-		img := synth(seed, 256, 192)
-		copyHash := mustHashBytes(t, encodeJPEG(t, bilinear(img, 128, 96), 70))
+		img := phashtest.Synth(seed, 256, 192)
+		copyHash := mustHashBytes(t, encodeJPEG(t, phashtest.Bilinear(img, 128, 96), 70))
 		got := ix.Search(copyHash, 10)
 		if len(got) == 0 || got[0].ID != id {
 			t.Fatalf("%s: re-encoded, resized copy not the best match: %+v", id, got)
