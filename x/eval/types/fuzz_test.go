@@ -6,21 +6,20 @@ import (
 	"slices"
 	"testing"
 
-	errorsmod "cosmossdk.io/errors"
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
+	"github.com/prova-network/prova/internal/testutil/msgcheck"
 	"github.com/prova-network/prova/x/eval/types"
 )
 
 // validMsgs returns one valid message of each type.
-func validMsgs() []fuzzMsg {
+func validMsgs() []msgcheck.Msg {
 	creator := sdk.AccAddress("eval-creator-0000000").String()
 	target := "blake3:" + string(bytes.Repeat([]byte("ab"), 32))
 	pool := sdk.NewInt64Coin("uprova", 1_000_000)
-	return []fuzzMsg{
+	return []msgcheck.Msg{
 		&types.MsgCreateEvalTask{Creator: creator, TargetId: target, BenchmarkUri: "https://example.com/bench",
 			BenchmarkDigest: "sha256:" + string(bytes.Repeat([]byte("cd"), 32)), Metric: "accuracy", ScoreMax: 10_000, Pool: pool,
 			CommitBlocks: 5, RevealBlocks: 5, MinEvaluators: 3, Tolerance: 500, SlashDistance: 2000},
@@ -90,42 +89,11 @@ func TestValidateBasicNilDecimals(t *testing.T) {
 	}
 }
 
-// fuzzMsg is a message with stateless checks and its gogoproto codec.
-type fuzzMsg interface {
-	ValidateBasic() error
-	Marshal() ([]byte, error)
-	Unmarshal([]byte) error
-}
-
-// checkValidateBasic runs m.ValidateBasic and fails t unless the outcome has
-// the property every ValidateBasic fuzzer checks: a rejection carries an
-// error registered by the module (or the SDK), which is what the chain
-// reports as the transaction's code; an accepted message survives a proto
-// round trip byte for byte and is accepted again. It returns the error.
-func checkValidateBasic(t *testing.T, m fuzzMsg) error {
+// checkValidateBasic checks the property every ValidateBasic fuzzer
+// checks (see internal/testutil/msgcheck).
+func checkValidateBasic(t *testing.T, m msgcheck.Msg) error {
 	t.Helper()
-	err := m.ValidateBasic()
-	if err != nil {
-		if space, code, _ := errorsmod.ABCIInfo(err, false); (space != types.ModuleName && space != sdkerrors.RootCodespace) || code < 2 {
-			t.Fatalf("%T: error %q is not registered (codespace %q, code %d)", m, err, space, code)
-		}
-		return err
-	}
-	bz, err := m.Marshal()
-	if err != nil {
-		t.Fatalf("%T: accepted but does not marshal: %v", m, err)
-	}
-	back := reflect.New(reflect.TypeOf(m).Elem()).Interface().(fuzzMsg)
-	if err := back.Unmarshal(bz); err != nil {
-		t.Fatalf("%T: accepted but does not unmarshal: %v", m, err)
-	}
-	if again, err := back.Marshal(); err != nil || !bytes.Equal(again, bz) {
-		t.Fatalf("%T: proto round trip changed the message: %v", m, err)
-	}
-	if err := back.ValidateBasic(); err != nil {
-		t.Fatalf("%T: accepted, then rejected after a proto round trip: %v", m, err)
-	}
-	return nil
+	return msgcheck.ValidateBasic(t, m, types.ModuleName)
 }
 
 // scalarFields lists the fields of v that mutate can set, depth first:
