@@ -32,11 +32,11 @@ func (c *Client) QueryStore(ctx context.Context, store string, key []byte, heigh
 
 // Reader returns a verify.Reader that reads through this client's node
 // and proves against its verified headers. With retry, queries at the
-// latest height are retried briefly (see verify.Reader.Retry).
+// latest height are retried for up to 5 s (see verify.Reader.Retry).
 func (c *Client) Reader(retry bool) *verify.Reader {
 	r := &verify.Reader{Node: c, Headers: verifiedHeaders{c}}
 	if retry {
-		r.Retry = 10
+		r.Retry = 50
 	}
 	return r
 }

@@ -81,9 +81,10 @@ type Proven[T any] struct {
 type Reader struct {
 	Node    Node
 	Headers HeaderVerifier
-	// Retry, when positive, retries a failed query at the latest height
-	// this many times (100 ms apart): a node reports a block a moment
-	// before it commits its state, so a query there can briefly fail.
+	// Retry, when positive, retries a failed query this many times (100 ms
+	// apart): a node reports a block a moment before it commits its state,
+	// so a query at the latest height can briefly fail (longer on a loaded
+	// machine: the CLI allows 5 s).
 	Retry int
 }
 
@@ -113,14 +114,22 @@ func (r *Reader) Get(ctx context.Context, store string, key []byte, height int64
 		return nil, nil, fmt.Errorf("%w: state at height %d cannot be proven (SDK nodes prove heights >= 2); "+
 			"wait for the chain to reach height 3", ErrHeightNotAvailable, height)
 	}
-	res, err := r.Node.QueryStore(ctx, store, key, height)
+	query := func() (*QueryResult, error) {
+		res, err := r.Node.QueryStore(ctx, store, key, height)
+		if err == nil && res.Code != 0 {
+			err = fmt.Errorf("%w: /store/%s/key at height %d: code %d (%s): %s",
+				ErrQueryFailed, store, height, res.Code, res.Codespace, res.Log)
+		}
+		return res, err
+	}
+	res, err := query()
 	for try := 0; err != nil && errors.Is(err, ErrQueryFailed) && try < r.Retry; try++ {
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
-		res, err = r.Node.QueryStore(ctx, store, key, height)
+		res, err = query()
 	}
 	if err != nil {
 		return nil, nil, err

@@ -218,9 +218,11 @@ func (n *evalNet) tallyFromChain(id uint64, committers []int) evaltypes.Tally {
 //  4. validator3 stops; x/slashing jails it for downtime.
 func TestEvaluators(t *testing.T) {
 	t.Parallel()
+	start := time.Now()
+	phase := func(name string) { t.Logf("%6.1fs %s", time.Since(start).Seconds(), name) }
 	dir := filepath.Join(t.TempDir(), "testnet")
 	mustSucceed(t, provad(t, "testnet", "init-files", "--validators", "4", "--output-dir", dir, "--free-ports",
-		"--block-time", "300ms", "--voting-period", "15s", "--signed-blocks-window", "20"))
+		"--block-time", "300ms", "--voting-period", "15s", "--signed-blocks-window", "12"))
 	n := &evalNet{t: t, dir: dir, pids: map[string]int{}}
 	for i := range 4 {
 		net, err := devnet.Load(filepath.Join(dir, fmt.Sprintf("node%d", i)))
@@ -235,6 +237,7 @@ func TestEvaluators(t *testing.T) {
 		n.pids[m[1]], _ = strconv.Atoi(m[2])
 	}
 	rpc0 := n.nodes[0].Ports.RPCURL()
+	phase("network producing blocks")
 
 	// A registered model to evaluate and, later, to flag.
 	model := filepath.Join(t.TempDir(), "model")
@@ -276,8 +279,9 @@ RUN_TAG = "from-config"
 	}
 	create := func(minEval string) {
 		n.tx(0, "eval", "create-task", modelID, "9000000uprova", "--metric", "accuracy", "--benchmark-uri", "https://example.org/bench",
-			"--commit-blocks", "60", "--reveal-blocks", "50", "--min-evaluators", minEval, "--tolerance", "500", "--slash-distance", "2000", "--from", "alice")
+			"--commit-blocks", "45", "--reveal-blocks", "40", "--min-evaluators", minEval, "--tolerance", "500", "--slash-distance", "2000", "--from", "alice")
 	}
+	phase("evaluator started")
 	create("3") // task 1: validator3 will be the outlier
 	create("2") // task 2: validator2 will commit and stay silent
 	n.tx(2, "eval", "commit", "1", "8200", "--from", "validator")
@@ -292,13 +296,16 @@ RUN_TAG = "from-config"
 	ev0.waitOutput(t, regexp.MustCompile(`"msg":"committed","evaluator":"[^"]+","task":2`), time.Minute)
 
 	t2 := n.task(2)
+	phase(fmt.Sprintf("commits sent; waiting for commit end %s", t2.CommitEnd))
 	waitHeight(t, rpc0, atoi64(t, t2.CommitEnd)+1, 2*time.Minute)
 	r = mustSucceed(t, once())
 	mustMatch(t, "evaluator --once (reveal)", r.Stdout, `msg=revealed evaluator=\S+ task=1 score=8100`, `msg=revealed evaluator=\S+ task=2 score=8100`)
 	n.tx(2, "eval", "reveal", "1", "--from", "validator")
 	n.tx(3, "eval", "reveal", "1", "--from", "validator")
 	ev0.waitOutput(t, regexp.MustCompile(`"msg":"revealed","evaluator":"[^"]+","task":2`), time.Minute)
+	phase(fmt.Sprintf("reveals sent; waiting for reveal end %s", t2.RevealEnd))
 	waitHeight(t, rpc0, atoi64(t, t2.RevealEnd)+2, 2*time.Minute)
+	phase("tallied")
 
 	// The long-running helper stops cleanly on Ctrl-C.
 	ev0.stop(t)
@@ -371,6 +378,7 @@ RUN_TAG = "from-config"
 	if err := os.WriteFile(propFile, prop, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	phase("payouts and slashes checked")
 	n.tx(0, "gov", "submit-proposal", propFile, "--from", "alice")
 	for i := range 4 {
 		n.tx(i, "gov", "vote", "1", "yes", "--from", "validator")
@@ -381,6 +389,7 @@ RUN_TAG = "from-config"
 	// signing. They run side by side: with one validator double-signing and
 	// one down, three quarters of the power still signs, and once both are
 	// jailed the two left hold more than two thirds of the bonded stake.
+	phase("proposal submitted and voted")
 	v1Before, v3Before := n.validator(1).Tokens, n.validator(3).Tokens
 	copyHome := cloneValidatorHome(t, n.nodes[1])
 	p, err := devnet.StartProcess(provadBin, copyHome, copyHome+".log")
@@ -402,7 +411,9 @@ RUN_TAG = "from-config"
 			if p.Proposal.Status == "PROPOSAL_STATUS_REJECTED" || p.Proposal.Status == "PROPOSAL_STATUS_FAILED" {
 				t.Fatalf("proposal status %s", p.Proposal.Status)
 			}
-			passed = p.Proposal.Status == "PROPOSAL_STATUS_PASSED"
+			if passed = p.Proposal.Status == "PROPOSAL_STATUS_PASSED"; passed {
+				phase("proposal passed")
+			}
 		}
 		if !tombstoned {
 			var info struct {
@@ -411,9 +422,14 @@ RUN_TAG = "from-config"
 				} `json:"val_signing_info"`
 			}
 			n.restJSON("/cosmos/slashing/v1beta1/signing_infos/"+consAddr, &info)
-			tombstoned = info.ValSigningInfo.Tombstoned
+			if tombstoned = info.ValSigningInfo.Tombstoned; tombstoned {
+				phase("validator1 tombstoned")
+			}
 		}
-		jailed = jailed || n.validator(3).Jailed
+		if !jailed && n.validator(3).Jailed {
+			jailed = true
+			phase("validator3 jailed")
+		}
 		return passed && tombstoned && jailed
 	})
 	_ = p.Stop(devnet.DefaultStopTimeout)
