@@ -23,10 +23,20 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 	kr := []string{"--home", home, "--keyring-backend", "test", "--yes"}
 	mustSucceed(t, provad(t, append([]string{"tx", "registry", "register-model", dir, "--license", "MIT", "--format", "other", "--from", "alice"}, kr...)...))
 	id := strings.TrimSpace(mustSucceed(t, provad(t, "hash", dir)).Stdout)
-	// The windows leave room for the CLI calls below (each a new process)
-	// when other tests run side by side on two cores.
+	// The validator commits right after the task is created, and the
+	// commit window leaves room for the two refused calls that follow it,
+	// even with other tests running side by side on two cores.
 	mustSucceed(t, provad(t, append([]string{"tx", "eval", "create-task", id, "5000000uprova", "--metric", "accuracy",
-		"--commit-blocks", "25", "--reveal-blocks", "25", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
+		"--commit-blocks", "40", "--reveal-blocks", "25", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
+	mustSucceed(t, provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...))
+	// A reveal inside the commit window is refused; so are a second commit
+	// and a reveal by an account that never committed.
+	if r := provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...); r.Code == 0 {
+		t.Fatal("a reveal inside the commit window succeeded")
+	}
+	if r := provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...); r.Code == 0 {
+		t.Fatal("a second commit succeeded")
+	}
 	task := func() (status string, result string, commitEnd, revealEnd int64) {
 		var res struct {
 			Task struct {
@@ -47,14 +57,8 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 	_, _, commitEnd, revealEnd := task()
 	valAddr := d.addr(t, "validator").String()
 	before := restBalance(t, d.api, valAddr, "uprova")
-
-	// Reveal before committing is refused; so is a reveal inside the commit window.
-	if r := provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...); r.Code == 0 {
-		t.Fatal("reveal without a commit succeeded")
-	}
-	mustSucceed(t, provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...))
-	if r := provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...); r.Code == 0 {
-		t.Fatal("a second commit succeeded")
+	if r := provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "alice"}, kr...)...); r.Code == 0 {
+		t.Fatal("a reveal without a commit succeeded")
 	}
 	waitHeight(t, d.rpc, commitEnd+1, time.Minute)
 	mustSucceed(t, provad(t, append([]string{"tx", "eval", "reveal", "1", "--from", "validator"}, kr...)...))
