@@ -13,6 +13,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
+	"github.com/prova-network/prova/internal/demo"
 	"github.com/prova-network/prova/internal/devnet"
 	"github.com/prova-network/prova/internal/node"
 	"github.com/prova-network/prova/internal/nodeconfig"
@@ -29,7 +30,7 @@ const (
 var DefaultDevHome = filepath.Join(filepath.Dir(DefaultHome), ".prova-dev")
 
 // DefaultDevAccounts are the funded keys of a dev chain besides the validator.
-var DefaultDevAccounts = []string{"alice", "bob"}
+var DefaultDevAccounts = demo.Accounts
 
 func devCommand() *cobra.Command {
 	cmd := &cobra.Command{

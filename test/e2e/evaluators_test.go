@@ -42,13 +42,6 @@ func (n *evalNet) tx(i int, args ...string) cliResult {
 	return mustSucceed(n.t, provad(n.t, append(append([]string{"tx"}, args...), n.kr(i)...)...))
 }
 
-func (n *evalNet) queryJSON(out any, args ...string) {
-	n.t.Helper()
-	r := mustSucceed(n.t, provad(n.t, append(append([]string{"q"}, args...), "--home", n.nodes[0].Home, "-o", "json")...))
-	if err := json.Unmarshal([]byte(r.Stdout), out); err != nil {
-		n.t.Fatalf("q %v: %v\n%s", args, err, r.Stdout)
-	}
-}
 
 func (n *evalNet) valoper(i int) string {
 	acc, err := sdk.AccAddressFromBech32(n.nodes[i].Validator.Address)
@@ -73,7 +66,7 @@ func (n *evalNet) validator(i int) validatorState {
 			Status string `json:"status"`
 		} `json:"validator"`
 	}
-	n.queryJSON(&res, "staking", "validator", n.valoper(i))
+	n.restJSON("/cosmos/staking/v1beta1/validators/"+n.valoper(i), &res)
 	tok, ok := sdkmath.NewIntFromString(res.Validator.Tokens)
 	if !ok {
 		n.t.Fatalf("validator %d tokens %q", i, res.Validator.Tokens)
@@ -105,7 +98,7 @@ type taskJSON struct {
 func (n *evalNet) task(id uint64) taskJSON {
 	n.t.Helper()
 	var res struct{ Task taskJSON }
-	n.queryJSON(&res, "eval", "task", strconv.FormatUint(id, 10))
+	n.restJSON("/prova/eval/v1/tasks/"+strconv.FormatUint(id, 10), &res)
 	return res.Task
 }
 
@@ -180,7 +173,7 @@ func (n *evalNet) tallyFromChain(id uint64, committers []int) evaltypes.Tally {
 				Weight string `json:"weight"`
 			} `json:"reveal"`
 		}
-		n.queryJSON(&p, "eval", "participation", strconv.FormatUint(id, 10), n.nodes[i].Validator.Address)
+		n.restJSON("/prova/eval/v1/tasks/"+strconv.FormatUint(id, 10)+"/evaluators/"+n.nodes[i].Validator.Address, &p)
 		if p.Commit == nil {
 			n.t.Fatalf("validator%d has no commit on task %d", i, id)
 		}
@@ -407,7 +400,7 @@ RUN_TAG = "from-config"
 					Status string `json:"status"`
 				} `json:"proposal"`
 			}
-			n.queryJSON(&p, "gov", "proposal", "1")
+			n.restJSON("/cosmos/gov/v1/proposals/1", &p)
 			if p.Proposal.Status == "PROPOSAL_STATUS_REJECTED" || p.Proposal.Status == "PROPOSAL_STATUS_FAILED" {
 				t.Fatalf("proposal status %s", p.Proposal.Status)
 			}
