@@ -355,6 +355,16 @@ RUN_TAG = "from-config"
 		t.FailNow()
 	}
 
+	// ---- 3 starts now: a copy of validator1's key joins the network (it
+	// needs a while to catch up before it can sign twice) ----
+	v1Before, v3Before := n.validator(1).Tokens, n.validator(3).Tokens
+	copyHome := cloneValidatorHome(t, n.nodes[1])
+	p, err := devnet.StartProcess(provadBin, copyHome, copyHome+".log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(devnet.DefaultStopTimeout) })
+
 	// ---- 2. Governance flags the model ----
 	gov := authtypes.NewModuleAddress("gov").String()
 	reason := "memorised its evaluation set"
@@ -378,18 +388,11 @@ RUN_TAG = "from-config"
 	}
 
 	// ---- 3 and 4, while the proposal's voting period runs ----
-	// 3: a copy of validator1's key double-signs; 4: validator3 stops
+	// 3: the copy of validator1's key double-signs; 4: validator3 stops
 	// signing. They run side by side: with one validator double-signing and
 	// one down, three quarters of the power still signs, and once both are
 	// jailed the two left hold more than two thirds of the bonded stake.
 	phase("proposal submitted and voted")
-	v1Before, v3Before := n.validator(1).Tokens, n.validator(3).Tokens
-	copyHome := cloneValidatorHome(t, n.nodes[1])
-	p, err := devnet.StartProcess(provadBin, copyHome, copyHome+".log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop(devnet.DefaultStopTimeout) })
 	kill(t, n.pids["validator3"])
 	consAddr := consAddress(t, n.nodes[1].Home)
 	var passed, tombstoned, jailed bool
