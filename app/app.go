@@ -118,6 +118,9 @@ var (
 type App struct {
 	*baseapp.BaseApp
 
+	// closed makes Close idempotent (see Close).
+	closed *closeOnce
+
 	legacyAmino       *codec.LegacyAmino
 	appCodec          codec.Codec
 	txConfig          client.TxConfig
@@ -193,6 +196,7 @@ func New(
 	}
 
 	app := &App{
+		closed:            &closeOnce{},
 		BaseApp:           bApp,
 		legacyAmino:       legacyAmino,
 		appCodec:          appCodec,

@@ -16,29 +16,31 @@ import (
 // every historical query fail with "failed to load state at height N".
 // The bytes on disk are right; only the read is wrong, so the fix is on the
 // read path and has no effect on state or app hashes.
-//
-// It also makes Close idempotent: the SDK's start command closes the app
-// twice on shutdown (once when it stops CometBFT, once in its own
-// cleanup), and goleveldb answers the second close with "leveldb: closed",
-// which the node then logged as an error on every clean stop.
 type emptyValueDB struct {
 	dbm.DB
-	close *closeOnce
 }
 
+// wrapDB returns db with Get and Has fixed for zero-length values.
+func wrapDB(db dbm.DB) dbm.DB { return emptyValueDB{DB: db} }
+
+// closeOnce is the state of App.Close.
 type closeOnce struct {
 	once sync.Once
 	err  error
 }
 
-// wrapDB returns db with Get and Has fixed for zero-length values and an
-// idempotent Close.
-func wrapDB(db dbm.DB) dbm.DB { return emptyValueDB{DB: db, close: &closeOnce{}} }
-
-// Close closes the database once; later calls return the first result.
-func (d emptyValueDB) Close() error {
-	d.close.once.Do(func() { d.close.err = d.DB.Close() })
-	return d.close.err
+// Close closes the app once; later calls return the first result. The
+// SDK's start command closes the app twice on shutdown (once when it stops
+// CometBFT, once in its own cleanup); BaseApp.Close closes both the
+// application database and the snapshot store's, and goleveldb answers a
+// second close with "leveldb: closed", which the node then logged as an
+// error on every clean stop.
+func (a *App) Close() error {
+	if a.closed == nil {
+		return a.BaseApp.Close()
+	}
+	a.closed.once.Do(func() { a.closed.err = a.BaseApp.Close() })
+	return a.closed.err
 }
 
 // Get returns []byte{} (not nil) for a key stored with an empty value.

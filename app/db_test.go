@@ -1,11 +1,15 @@
 package app
 
 import (
+	"path/filepath"
 	"testing"
 
 	"cosmossdk.io/log/v2"
 	dbm "github.com/cosmos/cosmos-db"
 
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/store/v2/snapshots"
+	snapshottypes "github.com/cosmos/cosmos-sdk/store/v2/snapshots/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 )
 
@@ -58,11 +62,24 @@ func TestEmptyValueDB(t *testing.T) {
 // shutdown; the second close must not fail (it used to log
 // "leveldb: closed" as an error on every clean stop).
 func TestAppCloseTwice(t *testing.T) {
-	raw, err := dbm.NewGoLevelDB("application", t.TempDir(), nil)
+	home := t.TempDir()
+	raw, err := dbm.NewGoLevelDB("application", home, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := New(log.NewNopLogger(), raw, true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()))
+	// A snapshot store as the start command sets one up: BaseApp.Close
+	// closes its goleveldb database too.
+	dir := filepath.Join(home, "snapshots")
+	sdb, err := dbm.NewGoLevelDB("metadata", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := snapshots.NewStore(sdb, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(log.NewNopLogger(), raw, true, simtestutil.NewAppOptionsWithFlagHome(home),
+		baseapp.SetSnapshot(ss, snapshottypes.NewSnapshotOptions(0, 0)))
 	if err := a.Close(); err != nil {
 		t.Fatalf("first close: %v", err)
 	}
