@@ -183,6 +183,9 @@ func NewHeaders(ctx context.Context, cfg HeadersConfig, src Source) (*Headers, e
 	if err != nil {
 		return nil, fmt.Errorf("fetch trusted header %d: %w", cfg.Root.Height, err)
 	}
+	if lb == nil {
+		return nil, fmt.Errorf("%w: the node sent an empty light block for height %d", ErrHeaderUnverified, cfg.Root.Height)
+	}
 	if err := lb.ValidateBasic(cfg.ChainID); err != nil {
 		return nil, fmt.Errorf("%w: trusted header %d: %w", ErrHeaderUnverified, cfg.Root.Height, err)
 	}
@@ -225,6 +228,9 @@ func (h *Headers) VerifyLightBlockAt(ctx context.Context, height int64) (*types.
 	target, err := h.src.LightBlock(ctx, height)
 	if err != nil {
 		return nil, fmt.Errorf("fetch header %d: %w", height, err)
+	}
+	if target == nil || target.SignedHeader == nil || target.Header == nil || target.ValidatorSet == nil {
+		return nil, fmt.Errorf("%w: the node sent an empty light block for height %d", ErrHeaderUnverified, height)
 	}
 	if height != 0 && target.Height != height {
 		return nil, fmt.Errorf("%w: asked for header %d, got %d", ErrHeaderUnverified, height, target.Height)
@@ -309,6 +315,9 @@ func (h *Headers) verifySkipping(ctx context.Context, trusted, target *types.Lig
 			lb, ferr := h.src.LightBlock(ctx, pivot)
 			if ferr != nil {
 				return fmt.Errorf("%w (fetching header %d to bisect: %v)", err, pivot, ferr)
+			}
+			if lb == nil || lb.SignedHeader == nil || lb.Header == nil {
+				return fmt.Errorf("%w: the node sent an empty light block for height %d", ErrHeaderUnverified, pivot)
 			}
 			if lb.Height != pivot {
 				return fmt.Errorf("%w: asked for header %d, got %d", ErrHeaderUnverified, pivot, lb.Height)

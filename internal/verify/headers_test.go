@@ -280,3 +280,31 @@ func (nopLogger) Info(string, ...any)         {}
 func (nopLogger) Error(string, ...any)        {}
 func (nopLogger) Warn(string, ...any)         {}
 func (l nopLogger) With(...any) cmtlog.Logger { return l }
+
+// emptySource answers with no light block and no error, as a broken node
+// client might.
+type emptySource struct{ real Source }
+
+func (e emptySource) LightBlock(ctx context.Context, h int64) (*types.LightBlock, error) {
+	if h == 2 {
+		return e.real.LightBlock(ctx, h)
+	}
+	return nil, nil
+}
+
+func TestEmptyLightBlockRejected(t *testing.T) {
+	c := newChain("prova-diff-1", 4)
+	c.grow(5, fixed(0, 1, 2, 3))
+	h, err := NewHeaders(t.Context(), HeadersConfig{ChainID: c.id, Root: TrustRoot{Height: 2, Hash: c.blocks[1].Hash()}}, emptySource{mockSource{c.provider()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, height := range []int64{0, 1, 4} {
+		if _, err := h.VerifyLightBlockAt(t.Context(), height); !errors.Is(err, ErrHeaderUnverified) {
+			t.Fatalf("empty light block at %d: got %v, want ErrHeaderUnverified", height, err)
+		}
+	}
+	if _, err := NewHeaders(t.Context(), HeadersConfig{ChainID: c.id, Root: TrustRoot{Height: 3, Hash: c.blocks[2].Hash()}}, emptySource{mockSource{c.provider()}}); !errors.Is(err, ErrHeaderUnverified) {
+		t.Fatalf("empty trusted block: got %v", err)
+	}
+}
