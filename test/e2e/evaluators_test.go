@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,7 +216,7 @@ func TestEvaluators(t *testing.T) {
 	phase := func(name string) { t.Logf("%6.1fs %s", time.Since(start).Seconds(), name) }
 	dir := filepath.Join(t.TempDir(), "testnet")
 	mustSucceed(t, provad(t, "testnet", "init-files", "--validators", "4", "--output-dir", dir, "--free-ports",
-		"--block-time", "300ms", "--voting-period", "15s", "--signed-blocks-window", "12"))
+		"--block-time", "300ms", "--voting-period", "20s", "--signed-blocks-window", "12"))
 	n := &evalNet{t: t, dir: dir, pids: map[string]int{}}
 	for i := range 4 {
 		net, err := devnet.Load(filepath.Join(dir, fmt.Sprintf("node%d", i)))
@@ -383,8 +384,22 @@ RUN_TAG = "from-config"
 	}
 	phase("payouts and slashes checked")
 	n.tx(0, "gov", "submit-proposal", propFile, "--from", "alice")
+	// The four validators vote at once (four accounts, no shared sequence),
+	// well inside the voting period even on a loaded machine.
+	votes := make([]cliResult, 4)
+	var wg sync.WaitGroup
 	for i := range 4 {
-		n.tx(i, "gov", "vote", "1", "yes", "--from", "validator")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			votes[i] = provad(t, append([]string{"tx", "gov", "vote", "1", "yes", "--from", "validator"}, n.kr(i)...)...)
+		}()
+	}
+	wg.Wait()
+	for i, r := range votes {
+		if r.Code != 0 {
+			t.Fatalf("validator%d's vote: exit %d\n%s%s", i, r.Code, r.Stdout, r.Stderr)
+		}
 	}
 
 	// ---- 3 and 4, while the proposal's voting period runs ----
