@@ -43,7 +43,6 @@ func (n *evalNet) tx(i int, args ...string) cliResult {
 	return mustSucceed(n.t, provad(n.t, append(append([]string{"tx"}, args...), n.kr(i)...)...))
 }
 
-
 func (n *evalNet) valoper(i int) string {
 	acc, err := sdk.AccAddressFromBech32(n.nodes[i].Validator.Address)
 	if err != nil {
