@@ -124,9 +124,6 @@ func WithFactory(txf tx.Factory) Option {
 	}
 }
 
-// WithTimeout sets how long Send waits for the block.
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
-
 // New returns a client for cctx, which must carry a tx config, a keyring,
 // a chain ID and an RPC client (client.Context.WithClient).
 func New(cctx client.Context, opts ...Option) (*Client, error) {

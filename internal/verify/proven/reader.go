@@ -45,9 +45,6 @@ func (r *Reader) Latest(ctx context.Context) error {
 	return nil
 }
 
-// Height is the height reads are proven at (0 before the first read).
-func (r *Reader) Height() int64 { return r.height }
-
 // ChainID is the chain of the verified headers.
 func (r *Reader) ChainID() string { return r.r.Headers.ChainID() }
 
