@@ -110,10 +110,14 @@ func WaitForHeight(ctx context.Context, rpcURL string, height int64, proc *Proce
 	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	seen := int64(-1)
 	for {
 		st, err := c.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= height {
-			return st.SyncInfo.LatestBlockHeight, nil
+		if err == nil {
+			if st.SyncInfo.LatestBlockHeight >= height {
+				return st.SyncInfo.LatestBlockHeight, nil
+			}
+			seen = st.SyncInfo.LatestBlockHeight
 		}
 		var exited <-chan struct{}
 		if proc != nil {
@@ -121,10 +125,14 @@ func WaitForHeight(ctx context.Context, rpcURL string, height int64, proc *Proce
 		}
 		select {
 		case <-ctx.Done():
-			if err != nil {
-				return 0, fmt.Errorf("waiting for height %d at %s: %w (last error: %v)", height, rpcURL, ctx.Err(), err)
+			at := "never answered"
+			if seen >= 0 {
+				at = fmt.Sprintf("last at height %d", seen)
 			}
-			return 0, fmt.Errorf("waiting for height %d at %s: %w", height, rpcURL, ctx.Err())
+			if err != nil {
+				return 0, fmt.Errorf("waiting for height %d at %s (%s): %w (last error: %v)", height, rpcURL, at, ctx.Err(), err)
+			}
+			return 0, fmt.Errorf("waiting for height %d at %s (%s): %w", height, rpcURL, at, ctx.Err())
 		case <-exited:
 			return 0, fmt.Errorf("node exited before height %d: %v; see %s", height, proc.err, proc.LogPath)
 		case <-tick.C:

@@ -284,9 +284,12 @@ func Wait(ctx context.Context, node TxGetter, hash string, timeout time.Duration
 			return res, nil
 		}
 		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		case <-wctx.Done():
+			// wctx ends with its parent too: the caller's cancellation wins
+			// over our own deadline whichever select saw first.
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: tx %s not seen within %s; check later with 'provad q tx %s'",
 				ErrNotIncluded, strings.ToUpper(hash), timeout, strings.ToUpper(hash))
 		case <-time.After(poll):
