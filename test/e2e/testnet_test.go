@@ -33,6 +33,19 @@ func TestTestnetFaultTolerance(t *testing.T) {
 		}
 		nodes = append(nodes, net.Nodes[i])
 	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		// Each node's own log says why it stalled; the test output alone does not.
+		for i, n := range nodes {
+			for _, p := range []string{n.Home + ".log", n.Home + ".restart.log"} {
+				if tail := devnet.TailLog(p, 3000); tail != "" {
+					t.Logf("validator%d %s (tail):\n%s", i, filepath.Base(p), tail)
+				}
+			}
+		}
+	})
 	tn := startBackground(t, "testnet", "start", "--output-dir", dir)
 	tn.waitOutput(t, regexp.MustCompile(`network is producing blocks`), 2*time.Minute)
 	pids := map[string]int{}
@@ -68,7 +81,7 @@ func TestTestnetFaultTolerance(t *testing.T) {
 	send("all up")
 	h := waitHeight(t, rpc(0), 3, time.Minute) + 1
 	for i := range 4 {
-		waitHeight(t, rpc(i), h+1, time.Minute)
+		waitHeight(t, rpc(i), h+1, 2*time.Minute)
 	}
 	assertSameAppHash(t, ctx, nodes, []int{0, 1, 2, 3}, h)
 
