@@ -109,7 +109,12 @@ func (s *Summary) finish(elements func(i int) uint64) {
 		c.Tensors++
 		c.Parameters += n
 	}
-	s.DTypes = s.DTypes[:0]
+	// Empty lists, not absent ones: JSON readers get "tensors": [] for a
+	// file without tensors (llama.cpp's vocabulary-only GGUF files).
+	if s.Tensors == nil {
+		s.Tensors = []Tensor{}
+	}
+	s.DTypes = []DTypeCount{}
 	for _, c := range hist {
 		s.DTypes = append(s.DTypes, *c)
 	}
@@ -139,11 +144,12 @@ func fromSafetensors(files []string, headers []*safetensors.Header) *Summary {
 	return s
 }
 
-// fromGGUF builds a summary from a parsed GGUF file.
-func fromGGUF(file string, f *gguf.File) *Summary {
+// fromGGUF builds a summary from a parsed GGUF file; its files are the
+// splits read.
+func fromGGUF(f *gguf.File) *Summary {
 	s := &Summary{
 		Format:       GGUF,
-		Files:        []string{file},
+		Files:        f.Splits,
 		Architecture: f.Architecture,
 		FileType:     f.FileType,
 		Metadata:     f.Metadata,

@@ -1,10 +1,12 @@
 package formats
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prova-network/prova/internal/formats/gguf"
@@ -249,9 +251,57 @@ func TestInspectSplitGGUF(t *testing.T) {
 	if err := gguftest.Write(filepath.Join(dir, "m-00002-of-00002.gguf"), kvs(1), []gguftest.Tensor{{Name: "b.weight", Type: gguftest.TypeF16, Dims: []uint64{4}}}); err != nil {
 		t.Fatal(err)
 	}
-	s := inspect(t, dir)
-	if s.TensorCount != 2 || s.Parameters != 20 || !slices.Equal(s.Files, []string{"m-00001-of-00002.gguf", "m-00002-of-00002.gguf"}) {
-		t.Fatalf("split summary %+v", s)
+	// The directory, or either split named alone, is the whole model; the
+	// files reported are the files counted.
+	both := []string{"m-00001-of-00002.gguf", "m-00002-of-00002.gguf"}
+	for _, p := range []string{dir, filepath.Join(dir, both[0]), filepath.Join(dir, both[1])} {
+		s := inspect(t, p)
+		if s.TensorCount != 2 || s.Parameters != 20 || !slices.Equal(s.Files, both) {
+			t.Fatalf("%s: split summary %+v", p, s)
+		}
+	}
+	// A stray split of another model beside them is not counted.
+	if err := os.WriteFile(filepath.Join(dir, "other-00002-of-00002.gguf"), gguftest.Tiny(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := inspect(t, dir); !slices.Equal(s.Files, both) {
+		t.Errorf("files %v, want %v", s.Files, both)
+	}
+	// Without its second split, the model is refused with the missing
+	// file's name, rather than summarized from half its tensors.
+	if err := os.Remove(filepath.Join(dir, both[1])); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dir, filepath.Join(dir, both[0])} {
+		_, err := Inspect(p)
+		if !errors.Is(err, gguf.ErrMissingSplit) || !strings.Contains(err.Error(), both[1]) {
+			t.Errorf("%s: err = %v, want %v naming %s", p, err, gguf.ErrMissingSplit, both[1])
+		}
+	}
+}
+
+// TestJSONEmptyLists: a model without tensors (llama.cpp's vocabulary-only
+// GGUF files) has "tensors": [] and "dtypes": [] in JSON, not null.
+func TestJSONEmptyLists(t *testing.T) {
+	data, err := gguftest.Encode([]gguftest.KV{{Key: "general.architecture", Value: "gpt2"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "vocab.gguf")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(inspect(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"tensors":[]`, `"dtypes":[]`, `"files":["vocab.gguf"]`, `"tensor_count":0`} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("json %s lacks %s", out, w)
+		}
+	}
+	if strings.Contains(string(out), "null") {
+		t.Errorf("json %s has a null", out)
 	}
 }
 

@@ -22,7 +22,9 @@ import (
 // sharded-model index. A directory is searched, in this order, for
 // model.safetensors.index.json (or a single *.safetensors.index.json), a
 // single *.safetensors file, and a single GGUF model (one file or the first
-// split of "name-0000k-of-0000n.gguf"). Next to the model, README.md front
+// split of "name-0000k-of-0000n.gguf"). One split of a GGUF model, named
+// directly or found in a directory, reads every split of it, as llama.cpp
+// loads it: a missing split is an error naming it. Next to the model, README.md front
 // matter (base_model, datasets), adapter_config.json (base_model_name_or_path)
 // and config.json (model_type) add lineage hints and the architecture name.
 func Inspect(path string) (*Summary, error) {
@@ -73,7 +75,7 @@ func inspectGGUF(path string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromGGUF(filepath.Base(path), g), nil
+	return fromGGUF(g), nil
 }
 
 func inspectSharded(indexPath string) (*Summary, error) {
@@ -143,12 +145,7 @@ func inspectDir(dir string) (*Summary, error) {
 			allSplits = allSplits && anySplitGGUF.MatchString(g)
 		}
 		if allSplits && len(firsts) == 1 {
-			s, err := inspectGGUF(filepath.Join(dir, firsts[0])) // the parser reads every split
-			if err != nil {
-				return nil, err
-			}
-			s.Files = ggufs
-			return s, nil
+			return inspectGGUF(filepath.Join(dir, firsts[0])) // reads every split
 		}
 		return nil, fmt.Errorf("%w: %s holds %d GGUF files (%s); inspect one file", ErrAmbiguous, dir, len(ggufs), strings.Join(ggufs, ", "))
 	}

@@ -3,6 +3,7 @@ package gguf
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Sentinel errors. Every parse error is an *Error whose Unwrap returns one of
@@ -19,7 +20,21 @@ var (
 	// lengths that cannot fit in the file, invalid dimensions, values the
 	// parser cannot interpret).
 	ErrCorrupt = errors.New("corrupt gguf file")
+	// ErrMissingSplit: a split of a split model is not beside the one
+	// named. It also matches fs.ErrNotExist.
+	ErrMissingSplit error = notExist("incomplete split gguf model")
+	// ErrSplitName: a split model's file names do not follow gguf-split's
+	// PREFIX-0000k-of-0000n.gguf, so its splits cannot be found.
+	ErrSplitName = errors.New("split gguf file not named as a split")
 )
+
+// notExist is a sentinel that errors.Is also matches with fs.ErrNotExist.
+type notExist string
+
+func (e notExist) Error() string { return string(e) }
+
+// Is reports whether target is fs.ErrNotExist.
+func (notExist) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Error is a GGUF parse error.
 type Error struct {

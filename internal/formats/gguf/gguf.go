@@ -17,6 +17,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,6 +74,9 @@ type File struct {
 	// BaseModels and Datasets are the lineage entries, by index.
 	BaseModels []Lineage
 	Datasets   []Lineage
+	// Splits are the base names of the files read, in split order: the
+	// file itself, or every split of a split model.
+	Splits []string
 }
 
 // MaxMetadataValue bounds each metadata value in File.Metadata (chat
@@ -80,7 +84,8 @@ type File struct {
 const MaxMetadataValue = 4096
 
 // ReadFile parses the GGUF file at path. A path named like a split
-// ("name-00001-of-00003.gguf") makes the parser read every split.
+// ("name-00002-of-00003.gguf") reads every split of the model, which must
+// all be there (see split.go).
 func ReadFile(path string) (_ *File, err error) {
 	if err := checkMagic(path); err != nil {
 		return nil, err
@@ -93,6 +98,10 @@ func ReadFile(path string) (_ *File, err error) {
 			err = newError(ErrCorrupt, "parser panic: %v", r)
 		}
 	}()
+	paths, err := splitPaths(path)
+	if err != nil {
+		return nil, err
+	}
 	gf, err := parser.ParseGGUFFile(path, parser.SkipLargeMetadata())
 	if err != nil {
 		return nil, classify(err)
@@ -100,7 +109,17 @@ func ReadFile(path string) (_ *File, err error) {
 	if err := checkBounds(gf); err != nil {
 		return nil, err
 	}
+	if err := checkSplitMetadata(gf, filepath.Base(path), len(paths)); err != nil {
+		return nil, err
+	}
 	out := summarize(gf)
+	out.Splits = []string{filepath.Base(path)}
+	if paths != nil {
+		out.Splits = out.Splits[:0]
+		for _, p := range paths {
+			out.Splits = append(out.Splits, filepath.Base(p))
+		}
+	}
 	for i := 1; i < len(out.Tensors); i++ {
 		if out.Tensors[i].Name == out.Tensors[i-1].Name {
 			return nil, newError(ErrCorrupt, "tensor %q appears twice", out.Tensors[i].Name)

@@ -373,7 +373,7 @@ func FuzzRead(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("error %v (%T) is not a *Error", err, err)
 			}
-			if !slices.ContainsFunc([]error{ErrNotGGUF, ErrUnsupportedVersion, ErrTruncated, ErrCorrupt}, func(s error) bool { return errors.Is(err, s) }) {
+			if !slices.ContainsFunc([]error{ErrNotGGUF, ErrUnsupportedVersion, ErrTruncated, ErrCorrupt, ErrSplitName}, func(s error) bool { return errors.Is(err, s) }) {
 				t.Fatalf("error %v is none of the sentinels", err)
 			}
 			if strings.Contains(err.Error(), dir) {
