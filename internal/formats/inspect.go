@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -11,14 +12,16 @@ import (
 	"strings"
 
 	"github.com/prova-network/prova/internal/formats/gguf"
+	"github.com/prova-network/prova/internal/formats/lfs"
 	"github.com/prova-network/prova/internal/formats/safetensors"
 )
 
 // Inspect summarizes the model at path, reading headers only.
 //
 // A file is recognized by its magic: GGUF files start with "GGUF";
-// safetensors files with a little-endian length followed by '{' (or end in
-// ".safetensors"). A file ending in ".safetensors.index.json" is read as a
+// safetensors files with a little-endian length followed by '{', after
+// optional whitespace (or end in ".safetensors"). A Git LFS pointer, of any
+// name, is an error saying so (errors.Is(err, lfs.ErrPointer)). A file ending in ".safetensors.index.json" is read as a
 // sharded-model index. A directory is searched, in this order, for
 // model.safetensors.index.json (or a single *.safetensors.index.json), a
 // single *.safetensors file, and a single GGUF model (one file or the first
@@ -53,14 +56,17 @@ func inspectFile(path string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	var head [9]byte
-	n, _ := io.ReadFull(f, head[:])
+	head := make([]byte, lfs.MaxPointerSize)
+	n, _ := io.ReadFull(f, head)
 	f.Close()
+	head = head[:n]
+	if p := lfs.Parse(head); p != nil {
+		return nil, fmt.Errorf("%s: %w", name, p) // whatever its name says it is
+	}
 	switch {
 	case n >= 4 && string(head[:4]) == "GGUF":
 		return inspectGGUF(path)
-	case strings.HasSuffix(name, ".safetensors"),
-		n == 9 && head[8] == '{' && binary.LittleEndian.Uint64(head[:8]) <= safetensors.MaxHeaderSize:
+	case strings.HasSuffix(name, ".safetensors"), looksLikeSafetensors(head):
 		h, err := safetensors.ReadFile(path)
 		if err != nil {
 			return nil, err
@@ -68,6 +74,17 @@ func inspectFile(path string) (*Summary, error) {
 		return fromSafetensors([]string{name}, []*safetensors.Header{h}), nil
 	}
 	return nil, fmt.Errorf("%w: %s is neither safetensors nor GGUF", ErrUnknownFormat, name)
+}
+
+// looksLikeSafetensors reports whether head, the start of a file, is a
+// plausible header length followed by '{', after the JSON whitespace that
+// the reference reader allows before it.
+func looksLikeSafetensors(head []byte) bool {
+	if len(head) < 9 || binary.LittleEndian.Uint64(head[:8]) > safetensors.MaxHeaderSize {
+		return false
+	}
+	body := bytes.TrimLeft(head[8:], " \t\r\n")
+	return len(body) > 0 && body[0] == '{'
 }
 
 func inspectGGUF(path string) (*Summary, error) {
@@ -134,7 +151,11 @@ func inspectDir(dir string) (*Summary, error) {
 	case len(tensors) > 1:
 		return nil, fmt.Errorf("%w: %s holds %d safetensors files but no %s; inspect one file", ErrAmbiguous, dir, len(tensors), safetensors.IndexFileName)
 	case len(ggufs) == 1:
-		return inspectGGUF(filepath.Join(dir, ggufs[0]))
+		s, err := inspectGGUF(filepath.Join(dir, ggufs[0]))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ggufs[0], err)
+		}
+		return s, nil
 	case len(ggufs) > 1:
 		var firsts []string
 		allSplits := true

@@ -8,6 +8,8 @@ import (
 
 // Sentinel errors. Every parse error is an *Error whose Unwrap returns one of
 // these; the parser library's own errors never reach the caller unwrapped.
+// The exceptions are errors opening a file, and a Git LFS pointer in place
+// of the file: an *lfs.PointerError (errors.Is(err, lfs.ErrPointer)).
 var (
 	// ErrNotGGUF: the file does not start with the GGUF magic.
 	ErrNotGGUF = errors.New("not a gguf file")

@@ -23,6 +23,8 @@ import (
 	"strings"
 
 	parser "github.com/gpustack/gguf-parser-go"
+
+	"github.com/prova-network/prova/internal/formats/lfs"
 )
 
 // Tensor is one tensor of the file.
@@ -157,7 +159,9 @@ func checkBounds(gf *parser.GGUFFile) error {
 	return nil
 }
 
-// checkMagic reads the first 8 bytes: the magic and the version.
+// checkMagic reads the first 8 bytes: the magic and the version. A Git LFS
+// pointer in place of the file is an *lfs.PointerError, which says how to
+// fetch the file.
 func checkMagic(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -166,6 +170,11 @@ func checkMagic(path string) error {
 	defer f.Close()
 	var head [8]byte
 	n, _ := io.ReadFull(f, head[:])
+	if lfs.HasPrefix(head[:n]) {
+		if err := lfs.Check(f); err != nil {
+			return err
+		}
+	}
 	if n < 4 || string(head[:4]) != "GGUF" {
 		return newError(ErrNotGGUF, "magic %q", head[:n])
 	}

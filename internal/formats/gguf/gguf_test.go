@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prova-network/prova/internal/formats/gguf/gguftest"
+	"github.com/prova-network/prova/internal/formats/lfs"
 )
 
 func writeTemp(t testing.TB, data []byte) string {
@@ -368,6 +369,9 @@ func FuzzRead(f *testing.F) {
 		if d := time.Since(start); d > 10*time.Second {
 			t.Fatalf("took %v on %d bytes", d, len(data))
 		}
+		if errors.Is(err, lfs.ErrPointer) {
+			return // text a clone without git-lfs leaves; see TestLFSPointer
+		}
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -450,5 +454,28 @@ func checkConsistent(t *testing.T, data []byte, gf *File) {
 				t.Fatalf("lineage indexes not sorted and unique: %+v", ls)
 			}
 		}
+	}
+}
+
+// TestLFSPointer: a clone without git-lfs leaves a text pointer in place of
+// the model; the error says so and how to fetch it, for a single file and
+// for one split of a split model.
+func TestLFSPointer(t *testing.T) {
+	ptr := []byte("version https://git-lfs.github.com/spec/v1\n" +
+		"oid sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\n" +
+		"size 4920733984\n")
+	_, err := ReadFile(writeTemp(t, ptr))
+	const want = "this is a Git LFS pointer (oid sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824, size 4920733984): fetch the file with git lfs pull"
+	if !errors.Is(err, lfs.ErrPointer) || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+
+	dir := writeSplits(t, threeSplits())
+	if err := os.WriteFile(filepath.Join(dir, "m-00003-of-00003.gguf"), ptr, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadFile(filepath.Join(dir, "m-00001-of-00003.gguf"))
+	if !errors.Is(err, lfs.ErrPointer) || !strings.HasPrefix(err.Error(), "split m-00003-of-00003.gguf: this is a Git LFS pointer") {
+		t.Fatalf("split: err = %v", err)
 	}
 }

@@ -61,6 +61,15 @@ func splitPaths(path string) ([]string, error) {
 			return nil, fmt.Errorf("gguf: %w", err)
 		}
 	}
+	if len(missing) == 0 {
+		// Each split's magic, so that a bad split (a Git LFS pointer
+		// left by a partial download, say) is named.
+		for _, p := range paths {
+			if err := checkMagic(p); err != nil {
+				return nil, fmt.Errorf("split %s: %w", filepath.Base(p), err)
+			}
+		}
+	}
 	if len(missing) > 0 {
 		verb := "is"
 		if len(missing) > 1 {

@@ -6,7 +6,10 @@
 // against the file size and MaxHeaderSize before anything is allocated. The
 // validation follows the reference implementation: known dtypes, offsets
 // inside the buffer, each tensor's byte size equal to dtype size × product of
-// its shape, and tensors tiling the buffer with no overlap and no gap.
+// its shape, and tensors tiling the buffer with no overlap and no gap. Like
+// the reference, the JSON may have whitespace before and after the object.
+// A Git LFS pointer left in place of the file is reported as one (see
+// package lfs), not as a corrupt header.
 package safetensors
 
 import (
@@ -17,11 +20,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/prova-network/prova/internal/formats/lfs"
 )
 
 // MaxHeaderSize is the largest JSON header accepted, as in the reference
@@ -31,22 +37,48 @@ const MaxHeaderSize = 100_000_000
 // MetadataKey is the reserved header key holding free-form string metadata.
 const MetadataKey = "__metadata__"
 
+// jsonSpace is JSON's whitespace (RFC 8259, section 2).
+const jsonSpace = " \t\r\n"
+
 // DType is a safetensors element type name, such as "F16" or "BF16".
 type DType string
 
-// dtypeBits is the size in bits of each dtype the format defines.
+// dtypeBits is the size in bits of each dtype the format defines: the Dtype
+// enum and Dtype::bitsize of the reference (safetensors/src/tensor.rs,
+// huggingface/safetensors 24b0b285, May 2026). F4 (MXFP4) and the F6 types
+// are sub-byte: a tensor of them must fill whole bytes.
 var dtypeBits = map[DType]uint64{
-	"BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8,
+	"BOOL": 8, "U8": 8, "I8": 8,
+	"F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
 	"F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
 	"I16": 16, "U16": 16, "F16": 16, "BF16": 16,
 	"I32": 32, "U32": 32, "F32": 32,
 	"I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
 
+// dtypeList names the dtypes in error messages.
+var dtypeList = func() string {
+	var names []string
+	for _, d := range DTypes() {
+		names = append(names, string(d))
+	}
+	return strings.Join(names, " ")
+}()
+
 // Bits returns the size of one element in bits and whether d is known.
 func (d DType) Bits() (uint64, bool) {
 	b, ok := dtypeBits[d]
 	return b, ok
+}
+
+// DTypes returns every dtype the format defines, sorted.
+func DTypes() []DType {
+	out := make([]DType, 0, len(dtypeBits))
+	for d := range dtypeBits {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Tensor describes one tensor of the header.
@@ -103,7 +135,9 @@ func ReadFile(path string) (*Header, error) {
 }
 
 // Read reads and validates the header of a safetensors file of the given
-// size. Only the first 8+N bytes are read.
+// size. Only the first 8+N bytes are read. A Git LFS pointer in place of the
+// file is an *lfs.PointerError (errors.Is(err, lfs.ErrPointer)), which says
+// how to fetch the file.
 func Read(r io.ReaderAt, size int64) (*Header, error) {
 	if size < 8 {
 		return nil, newError(ErrTooShort, "", "%d bytes", size)
@@ -111,6 +145,13 @@ func Read(r io.ReaderAt, size int64) (*Header, error) {
 	var lenBuf [8]byte
 	if m, err := r.ReadAt(lenBuf[:], 0); m < len(lenBuf) {
 		return nil, fmt.Errorf("safetensors: read header length: %w", err)
+	}
+	// A clone without git-lfs leaves a text pointer whose "version " reads
+	// as an absurd header length; say what the file is instead.
+	if lfs.HasPrefix(lenBuf[:]) {
+		if err := lfs.Check(r); err != nil {
+			return nil, err
+		}
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
 	if n > MaxHeaderSize {
@@ -146,15 +187,18 @@ func ParseHeader(header []byte, dataSize uint64) (*Header, error) {
 	if len(header) > MaxHeaderSize {
 		return nil, newError(ErrHeaderTooLarge, "", "header length %d is over the %d byte limit", len(header), MaxHeaderSize)
 	}
-	if len(header) == 0 || header[0] != '{' {
-		return nil, newError(ErrInvalidJSON, "", "header does not start with '{'")
+	// The reference parses the header with serde_json::from_str, which
+	// allows JSON whitespace before and after the object; some writers
+	// pad before it.
+	if body := bytes.TrimLeft(header, jsonSpace); len(body) == 0 || body[0] != '{' {
+		return nil, newError(ErrInvalidJSON, "", "header is not a JSON object: it must start with '{' (after optional whitespace)")
 	}
 	if !utf8.Valid(header) {
 		return nil, newError(ErrInvalidJSON, "", "header is not valid UTF-8")
 	}
 	h := &Header{HeaderSize: uint64(len(header)), DataSize: dataSize}
 	dec := json.NewDecoder(bytes.NewReader(header))
-	if _, err := dec.Token(); err != nil { // the '{' checked above
+	if _, err := dec.Token(); err != nil { // the '{' checked above, after any whitespace
 		return nil, newError(ErrInvalidJSON, "", "%v", err)
 	}
 	seen := make(map[string]bool)
@@ -183,10 +227,11 @@ func ParseHeader(header []byte, dataSize uint64) (*Header, error) {
 	if _, err := dec.Token(); err != nil { // closing '}'
 		return nil, newError(ErrInvalidJSON, "", "%v", err)
 	}
-	// The format pads the header with spaces to align the data; anything
-	// else after the object is an error.
-	if rest := header[dec.InputOffset():]; len(bytes.TrimLeft(rest, " \t\r\n")) != 0 {
-		return nil, newError(ErrInvalidJSON, "", "%d unexpected bytes after the header object", len(rest))
+	// The format pads the header with spaces to align the data; as for
+	// the reference, any JSON whitespace may follow the object, and
+	// nothing else (not even NUL bytes).
+	if rest := header[dec.InputOffset():]; len(bytes.TrimLeft(rest, jsonSpace)) != 0 {
+		return nil, newError(ErrInvalidJSON, "", "%d unexpected bytes after the header object (only whitespace may pad it)", len(rest))
 	}
 	for i := range h.Tensors {
 		if err := checkTensor(&h.Tensors[i], dataSize); err != nil {
@@ -226,14 +271,16 @@ func decodeTensor(dec *json.Decoder, name string) (Tensor, error) {
 	return Tensor{Name: name, DType: DType(*tj.DType), Shape: *tj.Shape, Begin: off[0], End: off[1]}, nil
 }
 
-// elements multiplies the dimensions, reporting overflow. A zero dimension
-// makes the product zero whatever the others are.
+// elements multiplies the dimensions left to right, reporting overflow, as
+// the reference does (a product that overflows before a zero dimension is
+// an overflow), and refuses a dimension over 2^63-1: shapes are int64 in
+// PyTorch and NumPy, so no framework can hold such a tensor.
 func elements(shape []uint64) (uint64, bool) {
-	if slices.Contains(shape, 0) {
-		return 0, true
-	}
 	n := uint64(1)
 	for _, d := range shape {
+		if d > math.MaxInt64 {
+			return 0, false
+		}
 		hi, lo := bits.Mul64(n, d)
 		if hi != 0 {
 			return 0, false
@@ -247,11 +294,11 @@ func elements(shape []uint64) (uint64, bool) {
 func checkTensor(t *Tensor, dataSize uint64) error {
 	b, ok := t.DType.Bits()
 	if !ok {
-		return newError(ErrUnknownDType, t.Name, "%q", t.DType)
+		return newError(ErrUnknownDType, t.Name, "%q is none of the format's dtypes (%s); names are case-sensitive", t.DType, dtypeList)
 	}
 	n, ok := elements(t.Shape)
 	if !ok {
-		return newError(ErrShapeOverflow, t.Name, "shape %v has more than 2^64 elements", t.Shape)
+		return newError(ErrShapeOverflow, t.Name, "shape %v has a dimension over 2^63-1 or more than 2^64 elements", t.Shape)
 	}
 	hi, nbits := bits.Mul64(n, b)
 	if hi != 0 {

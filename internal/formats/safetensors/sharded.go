@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/prova-network/prova/internal/formats/lfs"
 )
 
 // IndexFileName is the index of a sharded model written by transformers.
@@ -62,7 +64,8 @@ func ParseIndex(data []byte) (*Index, error) {
 	return &ix, nil
 }
 
-// ReadIndex reads and parses the index file at path.
+// ReadIndex reads and parses the index file at path. A Git LFS pointer in
+// its place is an *lfs.PointerError, prefixed with the file's name.
 func ReadIndex(path string) (*Index, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -72,6 +75,9 @@ func ReadIndex(path string) (*Index, error) {
 	data, err := io.ReadAll(io.LimitReader(f, MaxIndexSize+1))
 	if err != nil {
 		return nil, err
+	}
+	if p := lfs.Parse(data); p != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), p)
 	}
 	return ParseIndex(data)
 }
