@@ -22,6 +22,7 @@ const (
 	flagIgnore    = "ignore"
 	flagSymlinks  = "symlinks"
 	flagShardSize = "shard-size"
+	flagMethod    = "method"
 	flagWorkers   = "workers"
 )
 
@@ -33,12 +34,32 @@ func hashCommand() *cobra.Command {
 one digest per file (or per shard of a large file) and the subject digest over
 them, which is the artifact's ID on Prova ("blake3:<hex>" or "sha256:<hex>").
 
-BLAKE3 is the default. --algo sha256 gives, for a single file, its Hugging Face
-LFS oid. .git directories are always left out; --ignore patterns add to
-that list.`,
+The ID is the hash of the concatenated raw resource digests, also for a single
+file: then it is the hash of the file's 32-byte digest, not the file's digest
+itself. That file digest (what b3sum and sha256sum print) is shown on stderr;
+with --algo sha256 it is the file's Hugging Face LFS oid, and the ID is the
+subject digest model_signing computes. BLAKE3 is the default.
+
+Files larger than the shard size (--shard-size, default 1000000000 bytes =
+10^9, model_signing's default) are hashed as "path:start:end" shards, other
+files whole. --method files hashes every file whole, as model_signing's
+default "files" serialization does; --method shards shards every file, as its
+"shards" serialization does (empty files are then left out). --manifest
+writes the in-toto statement in a serialization model_signing reads: with
+large files, the shards equivalent, whose subject digest is the ID unless the
+model holds empty files.
+
+.git, .gitattributes, .github and .gitignore are left out at any depth;
+--ignore patterns add to that list (a pattern without "/" matches a name at
+any depth, a leading "/" anchors it at the root). Symbolic links are refused
+unless --symlinks says otherwise, except in a Hugging Face cache snapshot
+(.../models--ORG--NAME/snapshots/REV): its links into the same cache
+repository folder are followed, so a snapshot hashes like a copy of its files.
+A directory with nothing to hash has an ID too: the hash of no bytes.`,
 		Example: `  provad hash ./my-model
   provad hash ./my-model --algo sha256 --manifest manifest.json
-  provad hash ./data --ignore '*.tmp' -o json`,
+  provad hash ./data --ignore '*.tmp' -o json
+  provad hash ~/.cache/huggingface/hub/models--org--name/snapshots/REV --algo sha256 --method files --manifest m.json`,
 		Args:              cobra.ExactArgs(1),
 		PersistentPreRunE: localOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -91,7 +112,8 @@ func addFingerprintFlags(cmd *cobra.Command) {
 	cmd.Flags().String(flagAlgo, string(fingerprint.BLAKE3), "resource hash: blake3 or sha256")
 	cmd.Flags().StringArray(flagIgnore, nil, "glob of paths to leave out (repeatable; .git is always left out)")
 	cmd.Flags().String(flagSymlinks, "error", "symbolic links: error, follow or skip")
-	cmd.Flags().Int64(flagShardSize, 0, "shard files larger than this many bytes (0: the default, 1 GiB)")
+	cmd.Flags().Int64(flagShardSize, 0, "shard files larger than this many bytes (0: the default, 1000000000 = 10^9 bytes)")
+	cmd.Flags().String(flagMethod, "auto", "serialization: auto (shard only files over the shard size), files (never shard) or shards (shard every file)")
 	cmd.Flags().Int(flagWorkers, 0, "files or shards hashed at once (0: four per CPU, so the disk sees several read streams)")
 }
 
@@ -109,6 +131,15 @@ func fingerprintOptions(cmd *cobra.Command) (fingerprint.Options, error) {
 		return o, err
 	}
 	o.ShardSize, _ = cmd.Flags().GetInt64(flagShardSize)
+	switch method, _ := cmd.Flags().GetString(flagMethod); method {
+	case "auto":
+	case fingerprint.MethodFiles:
+		o.WholeFiles = true
+	case fingerprint.MethodShards:
+		o.ShardAll = true
+	default:
+		return o, fmt.Errorf("%w: method %q (want auto, files or shards)", fingerprint.ErrInvalidOptions, method)
+	}
 	o.Workers, _ = cmd.Flags().GetInt(flagWorkers)
 	return o, nil
 }

@@ -13,8 +13,9 @@ var (
 	// ErrInvalidOptions: an option is out of range (negative shard size, bad
 	// ignore pattern, unknown symlink policy).
 	ErrInvalidOptions = errors.New("invalid fingerprint options")
-	// ErrEmpty: the directory holds no file to fingerprint once ignored paths
-	// and skipped symlinks are left out.
+	// ErrEmpty: nothing to fingerprint. Fingerprint no longer returns it: a
+	// directory with no file to hash has an empty manifest, as in
+	// model_signing. It is kept for callers that refuse such an artifact.
 	ErrEmpty = errors.New("nothing to fingerprint")
 	// ErrSymlink: a symbolic link was found and the policy is SymlinkError.
 	ErrSymlink = errors.New("symbolic link not allowed")

@@ -10,12 +10,21 @@
 // file equals its Hugging Face LFS oid and the subject digest equals
 // model_signing's.
 //
+// Mixing whole files and shards (MethodFilesAndShards) is Prova's own
+// default and its IDs are registered on chain, so it stays; model_signing
+// knows only "files" (every file whole, Options.WholeFiles) and "shards"
+// (every file sharded, Options.ShardAll). A statement (Manifest.Statement)
+// is always written in one of those: a files+shards manifest as the shards
+// manifest of the same files (Manifest.OMS), which has the same subject
+// digest unless the model holds empty files. OptionsFromSerialization gives
+// the options that recompute a statement's manifest as model_signing does.
+//
 // Hashing streams each file through a fixed buffer per worker and runs in
 // parallel across files, across the shards of one file and, for BLAKE3,
 // across 16 MiB pieces of one shard (joined as subtrees of its hash tree),
-// so memory stays at Workers × BufferSize whatever the model size. A manifest converts to an
-// in-toto Statement v1 with the model_signing predicate (Manifest.Statement)
-// and back (ParseStatement).
+// so memory stays at Workers × BufferSize whatever the model size. A manifest
+// converts to an in-toto Statement v1 with the model_signing predicate
+// (Manifest.Statement) and back (ParseStatement).
 package fingerprint
 
 import (
@@ -29,18 +38,21 @@ import (
 // A directory is walked recursively; paths matching the ignore patterns are
 // left out, symbolic links are handled by the symlink policy, and other
 // non-regular files are an error (ErrUnsupportedFile). A directory with
-// nothing to hash is ErrEmpty. When root is a single file the manifest has one
-// resource (or its shards) named by the file's base name. Cancel ctx to stop
-// early; the error is then the context's cause.
+// nothing to hash has a manifest with no resources, whose digest is the hash
+// of the empty string, as model_signing computes it. When root is a single
+// file the manifest has one resource (or its shards) named ".", as in
+// model_signing, and the model name is the file's base name. Cancel ctx to
+// stop early; the error is then the context's cause.
 func Fingerprint(ctx context.Context, root string, opts Options) (*Manifest, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	name, files, err := walk(root, o)
+	t, err := walk(root, o)
 	if err != nil {
 		return nil, err
 	}
+	files := t.files
 	spans := plan(files, o)
 	method := MethodFiles
 	switch {
@@ -58,15 +70,16 @@ func Fingerprint(ctx context.Context, root string, opts Options) (*Manifest, err
 			}
 		}
 	}
-	if len(spans) == 0 {
-		return nil, fmt.Errorf("%w: %s has only empty files, which the shards method leaves out", ErrEmpty, root)
-	}
 
 	digests, err := hashSpans(ctx, files, spans, o)
 	if err != nil {
 		return nil, err
 	}
-	return buildManifest(name, files, spans, digests, method, o), nil
+	m := buildManifest(t.name, files, spans, digests, method, o)
+	// model_signing needs allow_symlinks to hash links; say so when links
+	// were followed, also those the cache rule follows (see walk).
+	m.Serialization.AllowSymlinks = m.Serialization.AllowSymlinks || t.followed
+	return m, nil
 }
 
 func hasShard(spans []span) bool {
@@ -107,7 +120,7 @@ func buildManifest(name string, files []fileEntry, spans []span, digests []Diges
 			Method:        method,
 			HashType:      string(o.Algorithm),
 			AllowSymlinks: o.Symlinks == SymlinkFollow,
-			IgnorePaths:   o.IgnorePaths,
+			IgnorePaths:   serializedIgnorePaths(o.IgnorePaths),
 		},
 		Resources: make([]Resource, len(ks)),
 	}

@@ -91,7 +91,7 @@ func TestIgnorePaths(t *testing.T) {
 		}
 	})
 	t.Run("bad pattern", func(t *testing.T) {
-		for _, p := range []string{"[", "", "/abs", "."} {
+		for _, p := range []string{"[", "", "/", "//abs", ".", "/."} {
 			if _, err := Fingerprint(t.Context(), dir, Options{IgnorePaths: []string{p}}); !errors.Is(err, ErrInvalidOptions) {
 				t.Errorf("pattern %q: err = %v, want ErrInvalidOptions", p, err)
 			}
@@ -225,24 +225,42 @@ func TestEmptyFilesAndDirectories(t *testing.T) {
 		}
 		only := t.TempDir()
 		writePattern(t, filepath.Join(only, "empty"), 0)
-		if _, err := Fingerprint(t.Context(), only, Options{ShardAll: true}); !errors.Is(err, ErrEmpty) {
-			t.Errorf("only empty files with ShardAll: err = %v", err)
+		m = mustFingerprint(t, only, Options{ShardAll: true})
+		if len(m.Resources) != 0 || m.Digest.Hex() != emptyDigestHex(BLAKE3) {
+			t.Errorf("only empty files with ShardAll: %+v", m)
 		}
 	})
+	// model_signing gives a directory with nothing to hash an empty
+	// manifest; its subject digest is the hash of no bytes:
+	// `printf '' | b3sum`, `printf '' | sha256sum`.
 	t.Run("empty directory", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Fingerprint(t.Context(), dir, Options{}); !errors.Is(err, ErrEmpty) {
-			t.Fatalf("err = %v, want ErrEmpty", err)
+		for _, alg := range []Algorithm{BLAKE3, SHA256} {
+			m := mustFingerprint(t, dir, Options{Algorithm: alg})
+			if len(m.Resources) != 0 || m.Size != 0 || m.Digest.Hex() != emptyDigestHex(alg) {
+				t.Fatalf("%s: %+v", alg, m)
+			}
+			st, err := m.Statement()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(st), `"resources":[]`) {
+				t.Errorf("statement %s", st)
+			}
+			back, err := ParseStatement(st)
+			if err != nil || back.Digest != m.Digest || len(back.Resources) != 0 {
+				t.Fatalf("round trip: %v %+v", err, back)
+			}
 		}
 	})
 	t.Run("only ignored files", func(t *testing.T) {
 		dir := t.TempDir()
 		writePattern(t, filepath.Join(dir, ".git", "HEAD"), 3)
-		if _, err := Fingerprint(t.Context(), dir, Options{}); !errors.Is(err, ErrEmpty) {
-			t.Fatalf("err = %v, want ErrEmpty", err)
+		if m := mustFingerprint(t, dir, Options{}); len(m.Resources) != 0 {
+			t.Fatalf("resources %q", names(m))
 		}
 	})
 	t.Run("missing path", func(t *testing.T) {
@@ -459,4 +477,13 @@ func TestFileChangedDetection(t *testing.T) {
 	if _, err := hashSpans(t.Context(), files, plan(files, o), o); !errors.Is(err, ErrFileChanged) {
 		t.Fatalf("replaced file: err = %v", err)
 	}
+}
+
+// emptyDigestHex returns the hex digest of the empty string under alg:
+// the subject digest of a manifest with no resources.
+func emptyDigestHex(alg Algorithm) string {
+	if alg == SHA256 {
+		return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	}
+	return "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
 }

@@ -28,7 +28,7 @@ func plan(files []fileEntry, o Options) []span {
 	var spans []span
 	for i, f := range files {
 		size := f.info.Size()
-		if !o.ShardAll && size <= o.ShardSize {
+		if o.WholeFiles || (!o.ShardAll && size <= o.ShardSize) {
 			spans = append(spans, span{file: i, start: 0, end: size})
 			continue
 		}
@@ -347,7 +347,7 @@ func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p pie
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) && off < p.end {
-				return fmt.Errorf("%w: %s ended at byte %d, expected %d", ErrFileChanged, f.rel, off, f.info.Size())
+				return fmt.Errorf("%w: %s ended at byte %d, expected %d", ErrFileChanged, f.label(), off, f.info.Size())
 			}
 			if !errors.Is(err, io.EOF) {
 				return err
@@ -368,7 +368,7 @@ func sameFile(fh *os.File, f fileEntry) error {
 		return fmt.Errorf("%w: %s was replaced", ErrFileChanged, f.rel)
 	}
 	if now.Size() != f.info.Size() || !now.ModTime().Equal(f.info.ModTime()) {
-		return fmt.Errorf("%w: %s was modified (size %d, was %d)", ErrFileChanged, f.rel, now.Size(), f.info.Size())
+		return fmt.Errorf("%w: %s was modified (size %d, was %d)", ErrFileChanged, f.label(), now.Size(), f.info.Size())
 	}
 	return nil
 }

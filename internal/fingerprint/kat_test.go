@@ -74,7 +74,8 @@ func TestKnownAnswerFiles(t *testing.T) {
 				if got := r.Digest.String(); got != string(tc.alg)+":"+tc.want {
 					t.Errorf("%s size %d buffer %d: digest %s, want %s", tc.alg, v.size, buf, got, tc.want)
 				}
-				if r.Name != "f"+strconv.Itoa(v.size) || r.Size != int64(v.size) || m.Size != int64(v.size) {
+				// model_signing names the one resource of a file model ".".
+				if r.Name != "." || m.Name != "f"+strconv.Itoa(v.size) || r.Size != int64(v.size) || m.Size != int64(v.size) {
 					t.Errorf("resource %+v, manifest size %d", r, m.Size)
 				}
 				if m.Serialization.Method != MethodFiles {
@@ -115,7 +116,7 @@ func TestKnownAnswerShards(t *testing.T) {
 			"770f036a57ec25ac7fac48514ff52755e76a23bef7e03a53f7fbbf4869e3ba9f",
 		}, "1f207dadd9702b414ac3b23af863b4201701fd7b9165ca515816f5a4d64d4cf1"},
 	}
-	names := [3]string{"f2500:0:1000", "f2500:1000:2000", "f2500:2000:2500"}
+	names := [3]string{".:0:1000", ".:1000:2000", ".:2000:2500"}
 	for _, tt := range tests {
 		for _, workers := range []int{1, 2, 3, 8} {
 			m, err := Fingerprint(t.Context(), path, Options{Algorithm: tt.alg, ShardSize: 1000, Workers: workers})

@@ -179,7 +179,7 @@ func (r Resource) key(method string) (resourceKey, error) {
 }
 
 // Validate checks that m is internally consistent: a known algorithm and
-// method, at least one resource, every resource digest of the manifest's
+// method, every resource digest of the manifest's
 // algorithm, names unique and in canonical order, shard sizes matching their
 // offsets, and Digest equal to SubjectDigest of the resources. It returns an
 // error wrapping ErrInvalidManifest.
@@ -191,9 +191,6 @@ func (m *Manifest) Validate() error {
 	case MethodFiles, MethodShards, MethodFilesAndShards:
 	default:
 		return fmt.Errorf("%w: unknown serialization method %q", ErrInvalidManifest, m.Serialization.Method)
-	}
-	if len(m.Resources) == 0 {
-		return fmt.Errorf("%w: no resources", ErrInvalidManifest)
 	}
 	var prev resourceKey
 	var total int64
@@ -263,6 +260,12 @@ type Mismatch struct {
 	Want, Got Digest
 }
 
+// Missing reports whether the resource is expected but was not found.
+func (m Mismatch) Missing() bool { return m.Got.IsZero() }
+
+// Extra reports whether the resource was found but is not expected.
+func (m Mismatch) Extra() bool { return m.Want.IsZero() }
+
 // String describes the mismatch for a person.
 func (m Mismatch) String() string {
 	switch {
@@ -275,8 +278,11 @@ func (m Mismatch) String() string {
 }
 
 // Compare lists the resources whose digests differ between want and got,
-// sorted by name. It is empty when the manifests describe the same content
-// (names and digests; the model name and sizes are not compared).
+// sorted by name: changed (both digests set), missing from got (Missing) and
+// not in want (Extra). It is empty when the manifests describe the same
+// content (names and digests, algorithm included; the model name, sizes and
+// serialization are not compared), which is model_signing's manifest
+// equality.
 func Compare(want, got *Manifest) []Mismatch {
 	w := make(map[string]Digest, len(want.Resources))
 	for _, r := range want.Resources {

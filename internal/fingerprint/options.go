@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -102,6 +103,13 @@ type Options struct {
 	// "path:0:size" or more shards, and empty files are left out. Use it to
 	// produce manifests that OMS tooling verifies byte for byte.
 	ShardAll bool
+	// WholeFiles never shards: every file is one resource whatever its
+	// size, exactly like model_signing's "files" serialization (its
+	// default), which hashes large files whole. With SHA-256 a file over
+	// the shard size is then hashed by one worker. It cannot be combined
+	// with ShardAll. Without either, files up to ShardSize are whole and
+	// larger ones are sharded (MethodFilesAndShards), Prova's default.
+	WholeFiles bool
 	// Workers is the number of files or shards hashed at once; zero means
 	// DefaultWorkers().
 	Workers int
@@ -109,8 +117,11 @@ type Options struct {
 	// directories to leave out, matched against the slash-separated path
 	// relative to the root. A pattern without "/" matches any single path
 	// element at any depth (like .gitignore); a pattern with "/" matches the
-	// relative path or one of its leading directories. An ignored directory
-	// is not descended. Ignore patterns do not apply when the root is a file.
+	// relative path or one of its leading directories, and a leading "/"
+	// anchors a one-element pattern at the root ("/model.sig" leaves out
+	// model.sig but not sub/model.sig, as model_signing's ignore_paths do).
+	// An ignored directory is not descended. Ignore patterns do not apply
+	// when the root is a file.
 	IgnorePaths []string
 	// IncludeGitPaths turns off DefaultIgnorePaths.
 	IncludeGitPaths bool
@@ -149,6 +160,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.BufferSize < 0 {
 		return o, fmt.Errorf("%w: buffer size %d is negative", ErrInvalidOptions, o.BufferSize)
 	}
+	if o.ShardAll && o.WholeFiles {
+		return o, fmt.Errorf("%w: ShardAll and WholeFiles both set", ErrInvalidOptions)
+	}
 	switch o.Symlinks {
 	case SymlinkError, SymlinkFollow, SymlinkSkip:
 	default:
@@ -169,10 +183,12 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// cleanPattern normalizes an ignore pattern ("./a/b/" → "a/b") and checks its
-// syntax, so a typo fails up front instead of silently matching nothing.
+// cleanPattern normalizes an ignore pattern ("./a/b/" → "a/b", "/a/b" →
+// "a/b"; "/a" stays anchored) and checks its syntax, so a typo fails up front
+// instead of silently matching nothing.
 func cleanPattern(p string) (string, error) {
-	c := strings.TrimPrefix(p, "./")
+	c, anchored := strings.CutPrefix(p, "/")
+	c = strings.TrimPrefix(c, "./")
 	c = strings.TrimRight(c, "/")
 	if c == "" || c == "." || strings.HasPrefix(c, "/") {
 		return "", fmt.Errorf("%w: ignore pattern %q must name a path relative to the root", ErrInvalidOptions, p)
@@ -180,7 +196,46 @@ func cleanPattern(p string) (string, error) {
 	if _, err := path.Match(c, ""); err != nil {
 		return "", fmt.Errorf("%w: ignore pattern %q: %w", ErrInvalidOptions, p, err)
 	}
+	if anchored && !strings.Contains(c, "/") {
+		c = "/" + c // a pattern with an inner "/" is anchored anyway
+	}
 	return c, nil
+}
+
+// serializedIgnorePaths returns the cleaned patterns as a manifest records
+// them: without the anchoring "/" (a model_signing ignore path is always
+// relative to the root) and with escaped characters unescaped (it is a
+// literal path), sorted and without duplicates. A glob pattern is recorded
+// as it is, though model_signing reads it as a literal path.
+func serializedIgnorePaths(patterns []string) []string {
+	out := make([]string, 0, len(patterns))
+	for _, p := range patterns {
+		p = strings.TrimPrefix(p, "/")
+		if strings.Contains(p, `\`) {
+			var b strings.Builder
+			for i := 0; i < len(p); i++ {
+				if p[i] == '\\' && i+1 < len(p) {
+					i++
+				}
+				b.WriteByte(p[i])
+			}
+			p = b.String()
+		}
+		out = append(out, p)
+	}
+	return sortedSet(out)
+}
+
+// sortedSet returns ps sorted and without duplicates, or nil if empty.
+// model_signing keeps ignore_paths in a set and writes them in no particular
+// order; a sorted list keeps our output deterministic.
+func sortedSet(ps []string) []string {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := slices.Clone(ps)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // ignored reports whether the slash-separated relative path rel matches one
@@ -189,6 +244,7 @@ func ignored(rel string, patterns []string) bool {
 	for _, p := range patterns {
 		if strings.Contains(p, "/") {
 			// Anchored: the path itself or one of its leading directories.
+			p = strings.TrimPrefix(p, "/")
 			prefix := rel
 			for {
 				if ok, _ := path.Match(p, prefix); ok {

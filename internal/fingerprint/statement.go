@@ -48,11 +48,20 @@ type StatementResource struct {
 	Name      string `json:"name"`
 }
 
-// InToto returns m as an in-toto statement. The subject is the model name with
-// the subject digest under the manifest's algorithm; for a BLAKE3 manifest the
-// digest set also holds "sha256": the SHA-256 of the same concatenated
-// resource digests, which is the root digest model_signing verifiers check.
+// InToto returns m as an in-toto statement in model_signing's layout. The
+// subject is the model name with the subject digest under the manifest's
+// algorithm; for a BLAKE3 manifest the digest set also holds "sha256": the
+// SHA-256 of the same concatenated resource digests, which is the root digest
+// model_signing verifiers check.
+//
+// The statement only uses serialization methods model_signing knows: a
+// "files+shards" manifest is written as its "shards" equivalent (see OMS), so
+// model_signing reads it. Its subject digest is then the ID of m unless m
+// lists empty files, which the shards method leaves out. A files+shards
+// manifest read back from an old statement, whose whole-file sizes are
+// unknown, is written as it is.
 func (m *Manifest) InToto() Statement {
+	m, _ = m.OMS()
 	digests := map[string]string{string(m.Algorithm): m.Digest.Hex()}
 	if m.Algorithm != SHA256 {
 		omsRoot, _ := SubjectDigest(SHA256, m.Resources)
@@ -66,11 +75,13 @@ func (m *Manifest) InToto() Statement {
 		}
 		rs[i] = StatementResource{Algorithm: alg, Digest: r.Digest.Hex(), Name: r.Name}
 	}
+	ser := m.Serialization
+	ser.IgnorePaths = sortedSet(ser.IgnorePaths)
 	return Statement{
 		Type:          StatementType,
 		Subject:       []Subject{{Name: m.Name, Digest: digests}},
 		PredicateType: PredicateType,
-		Predicate:     Predicate{Serialization: m.Serialization, Resources: rs},
+		Predicate:     Predicate{Serialization: ser, Resources: rs},
 	}
 }
 
@@ -112,6 +123,7 @@ func ParseStatement(data []byte) (*Manifest, error) {
 		Serialization: st.Predicate.Serialization,
 		Resources:     make([]Resource, len(st.Predicate.Resources)),
 	}
+	m.Serialization.IgnorePaths = sortedSet(m.Serialization.IgnorePaths)
 	for i, sr := range st.Predicate.Resources {
 		r, err := parseStatementResource(sr, m.Serialization)
 		if err != nil {

@@ -42,7 +42,12 @@ func TestStatementLayout(t *testing.T) {
 	}
 	pred := doc["predicate"].(map[string]any)
 	ser := pred["serialization"].(map[string]any)
-	if ser["method"] != MethodFilesAndShards || ser["hash_type"] != "blake3" || ser["shard_size"] != 1000.0 || ser["allow_symlinks"] != false {
+	// model_signing does not know files+shards: the statement is the
+	// equivalent shards serialization, with the same subject digest.
+	if m.Serialization.Method != MethodFilesAndShards {
+		t.Fatalf("manifest method %q", m.Serialization.Method)
+	}
+	if ser["method"] != MethodShards || ser["hash_type"] != "blake3" || ser["shard_size"] != 1000.0 || ser["allow_symlinks"] != false {
 		t.Fatalf("serialization %v", ser)
 	}
 	var got []string
@@ -54,7 +59,7 @@ func TestStatementLayout(t *testing.T) {
 		got = append(got, r["name"].(string)+" "+r["algorithm"].(string))
 	}
 	want := []string{
-		"config.json blake3",
+		"config.json:0:100 blake3-sharded-1000",
 		"model.bin:0:1000 blake3-sharded-1000",
 		"model.bin:1000:2000 blake3-sharded-1000",
 		"model.bin:2000:2500 blake3-sharded-1000",
@@ -67,12 +72,19 @@ func TestStatementLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Digest != m.Digest || back.Name != m.Name || len(Compare(m, back)) != 0 {
+	oms, ok := m.OMS()
+	if !ok || back.Digest != m.Digest || back.Name != m.Name || len(Compare(oms, back)) != 0 || !reflect.DeepEqual(oms, back) {
 		t.Fatalf("round trip: %+v", back)
 	}
-	// Shard sizes come back from the names; whole files are unknown (0).
-	if back.Resources[1].Size != 1000 || back.Resources[3].Size != 500 || back.Resources[0].Size != 0 {
+	// Shard sizes come back from the names.
+	if back.Resources[0].Size != 100 || back.Resources[1].Size != 1000 || back.Resources[3].Size != 500 {
 		t.Errorf("sizes %+v", back.Resources)
+	}
+	// The same files hashed as model_signing's shards method give that
+	// manifest exactly.
+	shards := mustFingerprint(t, dir, Options{ShardAll: true, ShardSize: 1000})
+	if !reflect.DeepEqual(shards, back) {
+		t.Errorf("shards method %+v, statement %+v", shards, back)
 	}
 }
 
@@ -135,7 +147,7 @@ func TestParseStatementErrors(t *testing.T) {
 		{"bad subject hex", func(s *Statement) { s.Subject[0].Digest["blake3"] = "zz" }},
 		{"hash type", func(s *Statement) { s.Predicate.Serialization.HashType = "blake2b" }},
 		{"resource algorithm", func(s *Statement) { s.Predicate.Resources[0].Algorithm = "sha256" }},
-		{"shard label on a file", func(s *Statement) { s.Predicate.Resources[0].Algorithm = "blake3-sharded-1000" }},
+		{"file label on a shard", func(s *Statement) { s.Predicate.Resources[0].Algorithm = "blake3" }},
 		{"shard label size", func(s *Statement) { s.Predicate.Resources[1].Algorithm = "blake3-sharded-999" }},
 		{"short resource digest", func(s *Statement) { s.Predicate.Resources[0].Digest = "abcd" }},
 		{"resource digest edited", func(s *Statement) { s.Predicate.Resources[0].Digest = strings.Repeat("1", 64) }},
@@ -202,6 +214,10 @@ func FuzzParseStatement(f *testing.F) {
 		back, err := ParseStatement(again)
 		if err != nil {
 			t.Fatalf("re-encoded statement does not parse back: %v", err)
+		}
+		if m.Serialization.Method == MethodFilesAndShards {
+			// Written as its shards equivalent where it can be.
+			m, _ = m.OMS()
 		}
 		if !reflect.DeepEqual(back, m) {
 			t.Fatalf("round trip changed the manifest:\n%+v\n%+v", m, back)

@@ -5,59 +5,122 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 )
 
 // fileEntry is one regular file found by the walk.
 type fileEntry struct {
-	rel  string      // slash-separated path relative to the root (base name when the root is a file)
+	rel  string      // slash-separated path relative to the root ("." when the root is a file)
 	abs  string      // path to open
 	info os.FileInfo // from the walk; hashing checks the opened file is still this one
 }
 
-// walk lists the regular files under root, in no particular order (the
-// manifest sorts resources itself). It applies the ignore patterns and the
-// symlink policy of o, which has been through withDefaults. The returned name
-// is the model name: the last element of root.
-func walk(root string, o Options) (string, []fileEntry, error) {
+// label names the file in error messages.
+func (f fileEntry) label() string {
+	if f.rel == "." {
+		return filepath.Base(f.abs)
+	}
+	return f.rel
+}
+
+// tree is what the walk found.
+type tree struct {
+	name     string      // the model name: the last element of the root
+	files    []fileEntry // in no particular order (the manifest sorts resources)
+	followed bool        // a symbolic link was followed
+}
+
+// walk lists the regular files under root. It applies the ignore patterns
+// and the symlink policy of o, which has been through withDefaults.
+//
+// A root inside a Hugging Face cache snapshot
+// (…/models--org--name/snapshots/<rev>[/sub]; also datasets-- and spaces--)
+// is a tree of relative links into the repository's blobs/ folder. Under the
+// default policy (SymlinkError), links that resolve inside that repository
+// folder are followed: the bytes they point to are hashed under the link's
+// name, so a snapshot hashes like a plain copy of its files. Any other link
+// there gets the policy as usual.
+func walk(root string, o Options) (tree, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return "", nil, err
+		return tree{}, err
 	}
 	name := filepath.Base(abs)
 	// The root itself is followed even if it is a link: the caller named it.
 	info, err := os.Stat(abs)
 	if err != nil {
-		return "", nil, err
+		return tree{}, err
 	}
 	switch {
 	case info.Mode().IsRegular():
 		if !utf8.ValidString(name) {
-			return "", nil, fmt.Errorf("%w: file name %q is not valid UTF-8", ErrUnsupportedFile, name)
+			return tree{}, fmt.Errorf("%w: file name %q is not valid UTF-8", ErrUnsupportedFile, name)
 		}
-		return name, []fileEntry{{rel: name, abs: abs, info: info}}, nil
+		// model_signing names the one resource of a file model by its
+		// path relative to the model path: ".".
+		return tree{name: name, files: []fileEntry{{rel: ".", abs: abs, info: info}}}, nil
 	case info.IsDir():
 	default:
-		return "", nil, fmt.Errorf("%w: %s is a %v", ErrUnsupportedFile, root, info.Mode().Type())
+		return tree{}, fmt.Errorf("%w: %s is a %v", ErrUnsupportedFile, root, info.Mode().Type())
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return "", nil, err
+		return tree{}, err
 	}
 	w := walker{o: o, ancestors: map[string]bool{}}
+	if o.Symlinks == SymlinkError {
+		w.cacheRepo = cacheRepo(real, abs)
+	}
 	if err := w.dir(abs, "", real); err != nil {
-		return "", nil, err
+		return tree{}, err
 	}
-	if len(w.files) == 0 {
-		return "", nil, fmt.Errorf("%w: %s has no files (after ignoring %v)", ErrEmpty, root, o.IgnorePaths)
+	return tree{name: name, files: w.files, followed: w.followed}, nil
+}
+
+// cacheRepoPrefixes are the folder name prefixes of huggingface_hub's cache
+// repositories (models, datasets, spaces).
+var cacheRepoPrefixes = []string{"models--", "datasets--", "spaces--"}
+
+// cacheRepo returns the resolved path of the Hugging Face cache repository
+// folder whose snapshots hold the first of dirs that is at or below
+// <repo>/snapshots/<rev>, or "" if none is.
+func cacheRepo(dirs ...string) string {
+	for _, dir := range dirs {
+		for d := filepath.Clean(dir); ; {
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			if filepath.Base(parent) == "snapshots" {
+				repo := filepath.Dir(parent)
+				base := filepath.Base(repo)
+				for _, p := range cacheRepoPrefixes {
+					if strings.HasPrefix(base, p) && len(base) > len(p) {
+						if r, err := filepath.EvalSymlinks(repo); err == nil {
+							return r
+						}
+					}
+				}
+			}
+			d = parent
+		}
 	}
-	return name, w.files, nil
+	return ""
+}
+
+// within reports whether the resolved path p is dir or below it.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 type walker struct {
 	o         Options
 	files     []fileEntry
 	ancestors map[string]bool // resolved paths of the directories being walked, for loop detection
+	cacheRepo string          // resolved Hugging Face cache repository folder of the root, or ""
+	followed  bool            // a link was followed
 }
 
 // dir walks the directory at abs, whose relative path is rel ("" for the
@@ -105,15 +168,28 @@ func (w *walker) dir(abs, rel, real string) error {
 	return nil
 }
 
+// inCacheRepo reports whether the link at abs resolves inside the Hugging
+// Face cache repository folder of the root.
+func (w *walker) inCacheRepo(abs string) bool {
+	if w.cacheRepo == "" {
+		return false
+	}
+	target, err := filepath.EvalSymlinks(abs)
+	return err == nil && within(target, w.cacheRepo)
+}
+
 // symlink applies the symlink policy to the link at abs.
 func (w *walker) symlink(abs, rel string) error {
 	switch w.o.Symlinks {
 	case SymlinkSkip:
 		return nil
 	case SymlinkError:
-		target, _ := os.Readlink(abs)
-		return fmt.Errorf("%w: %s -> %s (use the follow or skip symlink policy to hash or leave out links)", ErrSymlink, rel, target)
+		if !w.inCacheRepo(abs) {
+			target, _ := os.Readlink(abs)
+			return fmt.Errorf("%w: %s -> %s (use the follow or skip symlink policy to hash or leave out links)", ErrSymlink, rel, target)
+		}
 	}
+	w.followed = true
 	info, err := os.Stat(abs)
 	if err != nil {
 		return fmt.Errorf("follow symbolic link %s: %w", rel, err)
