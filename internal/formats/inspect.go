@@ -30,6 +30,10 @@ import (
 // loads it: a missing split is an error naming it. Next to the model, README.md front
 // matter (base_model, datasets), adapter_config.json (base_model_name_or_path)
 // and config.json (model_type) add lineage hints and the architecture name.
+//
+// Symbolic links in a directory are not followed, except in a Hugging Face
+// cache snapshot (see hfcache.go); a cache repository folder
+// (models--org--name) is read at the snapshot refs/main names.
 func Inspect(path string) (*Summary, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -37,6 +41,13 @@ func Inspect(path string) (*Summary, error) {
 	}
 	if !info.IsDir() {
 		return inspectFile(path)
+	}
+	snapshot, err := cacheSnapshot(path)
+	if err != nil {
+		return nil, err
+	}
+	if snapshot != "" {
+		path = snapshot
 	}
 	s, err := inspectDir(path)
 	if err != nil {
@@ -121,12 +132,18 @@ func inspectDir(dir string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	var indexes, tensors, ggufs []string
+	links := newLinkPolicy(dir)
+	var indexes, tensors, ggufs, skipped []string
 	for _, e := range entries {
-		if !e.Type().IsRegular() {
+		n := e.Name()
+		if e.Type()&os.ModeSymlink != 0 && isModelName(n) && !links.follow(filepath.Join(dir, n)) {
+			skipped = append(skipped, n)
 			continue
 		}
-		switch n := e.Name(); {
+		if !e.Type().IsRegular() && e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		switch {
 		case strings.HasSuffix(n, ".safetensors.index.json"):
 			indexes = append(indexes, n)
 		case strings.HasSuffix(n, ".safetensors"):
@@ -170,5 +187,15 @@ func inspectDir(dir string) (*Summary, error) {
 		}
 		return nil, fmt.Errorf("%w: %s holds %d GGUF files (%s); inspect one file", ErrAmbiguous, dir, len(ggufs), strings.Join(ggufs, ", "))
 	}
+	if len(skipped) > 0 {
+		return nil, fmt.Errorf("%w: %s has no .safetensors or .gguf file but symbolic links (%s), which are not followed outside a Hugging Face cache snapshot: inspect the files they point to",
+			ErrNoModel, dir, strings.Join(skipped, ", "))
+	}
 	return nil, fmt.Errorf("%w: %s has no .safetensors or .gguf file", ErrNoModel, dir)
+}
+
+// isModelName reports whether a directory entry's name is one inspectDir
+// looks for.
+func isModelName(n string) bool {
+	return strings.HasSuffix(n, ".safetensors") || strings.HasSuffix(n, ".safetensors.index.json") || strings.HasSuffix(n, ".gguf")
 }
