@@ -37,17 +37,37 @@ func datasetProveCommand() *cobra.Command {
 		Short: "Emit an inclusion proof (JSON) for one record of a registered dataset",
 		Long: `Rebuild the dataset's record tree from your copy (--records), check that its root
 is the one committed on chain (proven), and write the RFC 6962 inclusion proof
-of one record: give the record's exact bytes (a JSONL line, or a CSV row as
-the header plus the row) or its --index. Anyone can check the proof with
+of one record: give the record's exact bytes or its --index. A JSONL record is
+the line; a CSV record is a data row as written in the file (quotes, separator
+and "\r\n" or "\n" as there; the line end may be left off), or the header and
+the row. The row is re-encoded under the file's header, as registration does,
+and the proof carries that canonical record. Anyone can check the proof with
 provad dataset verify-proof without seeing the other records.`,
-		Example: `  provad dataset prove --dataset blake3:5231... --records corpus.jsonl '{"text":"b"}' --trust-genesis > proof.json`,
-		Args:    cobra.MaximumNArgs(1),
+		Example: `  provad dataset prove --dataset blake3:5231... --records corpus.jsonl '{"text":"b"}' --trust-genesis > proof.json
+  provad dataset prove --dataset blake3:9c1e... --records people.csv '"Allen, Elisabeth",29' --trust-genesis > proof.json`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dsID, _ := cmd.Flags().GetString(flagDatasetID)
 			src, _ := cmd.Flags().GetString(flagRecordsAt)
 			index, _ := cmd.Flags().GetInt64(flagIndex)
 			if dsID == "" || src == "" || (len(args) == 0) == (index < 0) {
 				return fmt.Errorf("give --dataset, --records, and either a RECORD argument or --index")
+			}
+			// The local work comes first: a record that is not in the copy
+			// fails before any node is asked.
+			tree, err := records.Build(src, records.Options{})
+			if err != nil {
+				return err
+			}
+			var rec []byte
+			if len(args) == 1 {
+				i, committed, err := records.LocateRecord(src, []byte(args[0]), records.Options{})
+				if err != nil {
+					return err
+				}
+				index, rec = int64(i), committed
+			} else if rec, err = records.RecordAt(src, uint64(index), records.Options{}); err != nil {
+				return err
 			}
 			lc, _, err := lightClientFromCmd(cmd)
 			if err != nil {
@@ -61,24 +81,9 @@ provad dataset verify-proof without seeing the other records.`,
 			if pv.Subject.Kind != "dataset" || len(pv.Subject.Dataset.Info.RecordRoot) == 0 {
 				return fmt.Errorf("%s is not a dataset that commits to its records", dsID)
 			}
-			tree, err := records.Build(src, records.Options{})
-			if err != nil {
-				return err
-			}
 			onChain := pv.Subject.Dataset.Info.RecordRoot
 			if !bytes.Equal(tree.Root(), onChain) {
 				return fmt.Errorf("the records in %s have root %X, but the dataset committed to %X: this is not the registered copy", src, tree.Root(), onChain)
-			}
-			var rec []byte
-			if len(args) == 1 {
-				rec = []byte(args[0])
-				i, err := records.FindRecord(src, rec, records.Options{})
-				if err != nil {
-					return err
-				}
-				index = int64(i)
-			} else if rec, err = records.RecordAt(src, uint64(index), records.Options{}); err != nil {
-				return err
 			}
 			proof, err := records.NewInclusionProof(dsID, tree, uint64(index), rec)
 			if err != nil {

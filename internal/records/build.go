@@ -25,32 +25,59 @@ func Build(path string, opts Options) (*Tree, error) {
 }
 
 // FindRecord returns the index of the first record of the source at path
-// whose bytes equal record, or ErrRecordNotFound. For CSV, record must be in
-// canonical form (see CSVRecord); for a directory, a file record (see
-// FileRecord), and only that one file is hashed.
+// that record stands for, or ErrRecordNotFound. See LocateRecord.
 func FindRecord(path string, record []byte, opts Options) (uint64, error) {
+	i, _, err := LocateRecord(path, record, opts)
+	return i, err
+}
+
+// LocateRecord returns the index and the committed bytes of the first
+// record of the source at path that query stands for, or
+// ErrRecordNotFound. The committed bytes are what an inclusion proof must
+// carry; they differ from query when the query is a form people copy out of
+// the file:
+//
+//   - JSONL: the line, with or without its "\n" or "\r\n".
+//   - CSV: the canonical record (see CSVRecord), or a data row exactly as
+//     written in the file (quotes, separator and line end as there, the line
+//     end optional), or the header and the row as written. The row is
+//     parsed and re-encoded under the file's header, as registration does.
+//   - A directory: a file record (see FileRecord); only that one file is
+//     hashed.
+func LocateRecord(path string, query []byte, opts Options) (uint64, []byte, error) {
 	o, err := opts.resolve(path)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if o.Format == FormatDir {
-		return findDir(path, o, record)
+		i, err := findDir(path, o, query)
+		if err != nil {
+			return 0, nil, err
+		}
+		return i, append([]byte(nil), query...), nil
+	}
+	forms, header, err := queryForms(path, o, query)
+	if err != nil {
+		return 0, nil, err
 	}
 	var found uint64
-	err = Each(path, o, func(i uint64, rec []byte) error {
-		if bytes.Equal(rec, record) {
-			found = i
-			return errStop
+	var rec []byte
+	err = Each(path, o, func(i uint64, r []byte) error {
+		for _, f := range forms {
+			if bytes.Equal(r, f) {
+				found, rec = i, append([]byte(nil), r...)
+				return errStop
+			}
 		}
 		return nil
 	})
 	switch {
 	case err == errStop:
-		return found, nil
+		return found, rec, nil
 	case err != nil:
-		return 0, err
+		return 0, nil, err
 	}
-	return 0, ErrRecordNotFound
+	return 0, nil, notFound(o, query, header)
 }
 
 // RecordAt returns a copy of the record at index in the source at path.

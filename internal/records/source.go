@@ -208,12 +208,23 @@ func isBlank(b []byte) bool {
 // of a CSV file; it is not part of the first column's name.
 const utf8BOM = "\ufeff"
 
+// skipBOM drops a leading utf8BOM. It is dropped from the stream, not from
+// the first name, so that a quoted first name after it ("\ufeff\"id\",...)
+// parses too.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	return br
+}
+
 // eachCSV reads rows with encoding/csv and hands out canonical records: the
 // header and the row re-encoded by csv.Writer with ',' and "\n".
 func eachCSV(r io.Reader, comma rune, maxSize int, fn func(uint64, []byte) error) error {
 	// encoding/csv buffers a whole row however long; the guard stops it once
 	// a row has consumed more than the cap plus the reader's read-ahead.
-	g := &rowGuard{r: r, limit: int64(maxSize) + 64<<10}
+	g := &rowGuard{r: skipBOM(r), limit: int64(maxSize) + 64<<10}
 	cr := csv.NewReader(g)
 	cr.Comma = comma
 	cr.ReuseRecord = true
@@ -225,7 +236,6 @@ func eachCSV(r io.Reader, comma rune, maxSize int, fn func(uint64, []byte) error
 		return csvError(err, "header")
 	}
 	header = append([]string(nil), header...)
-	header[0] = strings.TrimPrefix(header[0], utf8BOM)
 
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
