@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/internal/modelsign"
 	"github.com/prova-network/prova/internal/verify/proven"
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
@@ -20,7 +22,7 @@ import (
 func verifyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify PATH|ID",
-		Short: "Hash a model or dataset and print its proven provenance",
+		Short: "Hash a model or dataset and print its proven provenance, or check its model signature",
 		Long: `Hash PATH (a file or directory) the way it was registered, find its record on
 chain, and print who registered it, under which license, which base models it
 derives from and how, and which datasets it was trained or evaluated on, with
@@ -32,11 +34,34 @@ The exit status is 0 only if the artifact is registered and every proof
 checks. A file that differs from the registered one by a single byte has
 another digest and is reported as not registered.
 
-PATH may also be a registered ID ("blake3:<hex>") to verify without files.`,
+PATH may also be a registered ID ("blake3:<hex>") to verify without files.
+
+With --signature model.sig, verify instead an OpenSSF model signature
+(sigstore/model-transparency's model_signing) offline, without a chain: the
+bundle's signature, then every file of PATH against the signed digests, hashed
+as the signature says (algorithm, serialization, ignored paths; the signature
+file is left out when it lies inside PATH). Say whom you trust:
+  --key signer.pub             a key bundle (model_signing sign key)
+  --cert-chain ca.pem          a certificate bundle; every certificate in the
+                               file(s) is a trust anchor
+  --trusted-root trusted_root.json --identity ID --issuer URL
+                               a Sigstore bundle: the Fulcio certificate must
+                               chain to the root's CA at the time the Rekor
+                               entry proves, and name ID (email or URI) from
+                               the OIDC issuer URL
+The exit status is 0 only if the signature verifies and every file matches;
+otherwise the files that differ, are missing or are not signed are listed.`,
 		Example: `  provad verify ./my-model --trust-genesis --home ~/.prova-dev
-  provad verify ./my-model --trust-height 1200 --trust-hash 5E8A... --node tcp://rpc:26657 --chain-id prova-1 -o json`,
+  provad verify ./my-model --trust-height 1200 --trust-hash 5E8A... --node tcp://rpc:26657 --chain-id prova-1 -o json
+  provad verify ./my-model --signature ./my-model/model.sig --key signer.pub
+  provad verify ./my-model --signature model.sig --cert-chain ca-cert.pem -o json
+  provad verify ./my-model --signature model.sig --trusted-root trusted_root.json \
+    --identity alice@example.com --issuer https://accounts.google.com`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if sig, _ := cmd.Flags().GetString(flagSignature); sig != "" {
+				return verifySignature(cmd, args[0], sig)
+			}
 			id, err := artifactID(cmd, args[0])
 			if err != nil {
 				return err
@@ -71,7 +96,125 @@ PATH may also be a registered ID ("blake3:<hex>") to verify without files.`,
 	}
 	addFingerprintFlags(cmd)
 	addTrustFlags(cmd)
+	addSignatureFlags(cmd)
 	return cmd
+}
+
+// Flags of the model signature mode.
+const (
+	flagSignature   = "signature"
+	flagSigKey      = "key"
+	flagCertChain   = "cert-chain"
+	flagTrustedRoot = "trusted-root"
+	flagIdentity    = "identity"
+	flagIssuer      = "issuer"
+)
+
+func addSignatureFlags(cmd *cobra.Command) {
+	cmd.Flags().String(flagSignature, "", "OpenSSF model signature (model_signing's model.sig) to verify PATH against, offline")
+	cmd.Flags().String(flagSigKey, "", "with --signature: PEM public key of the signer")
+	cmd.Flags().StringArray(flagCertChain, nil, "with --signature: PEM file of CA certificates to trust (repeatable)")
+	cmd.Flags().String(flagTrustedRoot, "", "with --signature: Sigstore trusted_root.json")
+	cmd.Flags().String(flagIdentity, "", "with --trusted-root: the signer's identity (certificate email or URI)")
+	cmd.Flags().String(flagIssuer, "", "with --trusted-root: the OIDC issuer of the identity")
+}
+
+// signatureJSON is the -o json output of the signature mode.
+type signatureJSON struct {
+	Verified bool `json:"verified"`
+	*modelsign.Result
+	Signer        string         `json:"signer,omitempty"`
+	SubjectDigest string         `json:"subject_digest,omitempty"`
+	ModelName     string         `json:"model_name,omitempty"`
+	Files         int            `json:"files"`
+	Mismatches    []mismatchJSON `json:"mismatches,omitempty"`
+	Error         string         `json:"error,omitempty"`
+}
+
+type mismatchJSON struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // "changed", "missing" or "unexpected"
+	Want   string `json:"want,omitempty"`
+	Got    string `json:"got,omitempty"`
+}
+
+// verifySignature runs the --signature mode: no chain, no light client.
+func verifySignature(cmd *cobra.Command, path, sigPath string) error {
+	var tf modelsign.TrustFiles
+	tf.Key, _ = cmd.Flags().GetString(flagSigKey)
+	tf.CertChain, _ = cmd.Flags().GetStringArray(flagCertChain)
+	tf.TrustedRoot, _ = cmd.Flags().GetString(flagTrustedRoot)
+	tf.Identity, _ = cmd.Flags().GetString(flagIdentity)
+	tf.Issuer, _ = cmd.Flags().GetString(flagIssuer)
+	asJSON := false
+	if o, _ := cmd.Flags().GetString(flags.FlagOutput); o == flags.OutputFormatJSON {
+		asJSON = true
+	}
+	workers, _ := cmd.Flags().GetInt(flagWorkers)
+	r, err := runSignatureCheck(cmd, path, sigPath, tf, workers)
+	if asJSON {
+		out := signatureJSON{Verified: err == nil}
+		if r != nil {
+			out.Result, out.Files, out.Signer = r.Result, r.Files, r.Signer()
+			out.SubjectDigest, out.ModelName = r.Manifest.Digest.String(), r.Manifest.Name
+			for _, m := range r.Mismatches {
+				mj := mismatchJSON{Name: m.Name, Status: "changed"}
+				switch {
+				case m.Got.IsZero():
+					mj.Status = "missing"
+				case m.Want.IsZero():
+					mj.Status = "unexpected"
+				}
+				if !m.Want.IsZero() {
+					mj.Want = m.Want.String()
+				}
+				if !m.Got.IsZero() {
+					mj.Got = m.Got.String()
+				}
+				out.Mismatches = append(out.Mismatches, mj)
+			}
+		}
+		if err != nil {
+			out.Error = err.Error()
+		}
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		if encErr := enc.Encode(out); encErr != nil {
+			return encErr
+		}
+	}
+	if err != nil {
+		return &ExitError{Code: 1, Err: withSignatureHint(err)}
+	}
+	if !asJSON {
+		w := cmd.OutOrStdout()
+		fmt.Fprintf(w, "signature  verified (%s)\nsigner     %s\nkey        %s\n", r.Method, r.Signer(), r.KeyFingerprint)
+		if !r.SignedAt.IsZero() {
+			fmt.Fprintf(w, "signed at  %s (Rekor log index %d)\n", r.SignedAt.UTC().Format(time.RFC3339), r.TlogIndex)
+		}
+		fmt.Fprintf(w, "subject    %s (%s)\nfiles      %d verified\n", r.Manifest.Digest, r.Manifest.Name, r.Files)
+	}
+	return nil
+}
+
+func runSignatureCheck(cmd *cobra.Command, path, sigPath string, tf modelsign.TrustFiles, workers int) (*modelsign.ModelResult, error) {
+	trust, err := tf.Load()
+	if err != nil {
+		return nil, err
+	}
+	b, err := modelsign.ReadBundle(sigPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", sigPath, err)
+	}
+	return modelsign.VerifyModel(cmd.Context(), path, sigPath, b, trust, workers)
+}
+
+// withSignatureHint adds what to pass when the trust flags do not fit.
+func withSignatureHint(err error) error {
+	if !errors.Is(err, modelsign.ErrNoTrust) {
+		return err
+	}
+	return fmt.Errorf("%w\nHint: pass --%s signer.pub for a key bundle, --%s ca.pem for a certificate bundle, or --%s trusted_root.json --%s ID --%s URL for a Sigstore bundle", err, flagSigKey, flagCertChain, flagTrustedRoot, flagIdentity, flagIssuer)
 }
 
 // artifactID returns the ID of arg: the fingerprint of a path, or arg itself
