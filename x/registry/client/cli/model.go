@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/tx"
 
 	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/internal/modelsign"
 	"github.com/prova-network/prova/x/registry/types"
 )
 
@@ -27,14 +29,30 @@ fine_tuned_on, evaluated_on). Parents and datasets must already be registered.
 
 --card README.md imports a Hugging Face model card's YAML front matter:
 license, base_model with base_model_relation, and datasets. Entries that are
-Prova IDs become lineage; other names are reported so you can map them.`,
+Prova IDs become lineage; other names are reported so you can map them.
+
+--signature model.sig first verifies an OpenSSF model signature (model_signing)
+over PATH, offline, and refuses to register unless the signature verifies and
+every file matches it. Say whom you trust with --key signer.pub, --cert-chain
+ca.pem, or --trusted-root trusted_root.json --identity ID --issuer URL, as for
+'provad verify --signature'. The signer is printed; it is not stored on chain.
+The registered ID is still PATH's fingerprint (--algo), which counts every file
+in PATH: keep model.sig beside the model directory rather than inside it if the
+ID should cover only the signed files.`,
 		Example: `  provad tx registry register-model ./llama-ft --license Apache-2.0 \
     --parent blake3:1f2e...:finetune --dataset blake3:9a8b...:fine_tuned_on --from alice
-  provad tx registry register-model ./llama-ft --card ./llama-ft/README.md --from alice`,
+  provad tx registry register-model ./llama-ft --card ./llama-ft/README.md --from alice
+  provad tx registry register-model ./llama-ft --signature ./llama-ft.sig --key signer.pub \
+    --license Apache-2.0 --from alice
+  provad tx registry register-model ./llama-ft --signature ./llama-ft.sig --trusted-root trusted_root.json \
+    --identity alice@example.com --issuer https://accounts.google.com --from alice`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
 			if err != nil {
+				return err
+			}
+			if err := verifyModelSignature(cmd, args[0]); err != nil {
 				return err
 			}
 			info, err := modelInfoFromFlags(cmd, args[0])
@@ -58,8 +76,57 @@ Prova IDs become lineage; other names are reported so you can map them.`,
 	cmd.Flags().String(flagCardURI, "", "where the model card is published")
 	cmd.Flags().String(flagTrainingRun, "", "digest ID of the training-run record")
 	cmd.Flags().String(flagFormat, "", "weights format (default: detected)")
+	cmd.Flags().String(flagSignature, "", "OpenSSF model signature (model.sig) that PATH must match before it is registered")
+	cmd.Flags().String(flagSigKey, "", "with --signature: PEM public key of the signer")
+	cmd.Flags().StringArray(flagCertChain, nil, "with --signature: PEM file of CA certificates to trust (repeatable)")
+	cmd.Flags().String(flagTrustedRoot, "", "with --signature: Sigstore trusted_root.json")
+	cmd.Flags().String(flagIdentity, "", "with --trusted-root: the signer's identity (certificate email or URI)")
+	cmd.Flags().String(flagIssuer, "", "with --trusted-root: the OIDC issuer of the identity")
 	addCommonFlags(cmd)
 	return cmd
+}
+
+// Flags of the model signature check (the same as provad verify's).
+const (
+	flagSignature   = "signature"
+	flagSigKey      = "key"
+	flagCertChain   = "cert-chain"
+	flagTrustedRoot = "trusted-root"
+	flagIdentity    = "identity"
+	flagIssuer      = "issuer"
+)
+
+// verifyModelSignature checks --signature, if given, against the files at
+// path and prints what it verified; any failure refuses the registration.
+func verifyModelSignature(cmd *cobra.Command, path string) error {
+	sigPath, _ := cmd.Flags().GetString(flagSignature)
+	if sigPath == "" {
+		return nil
+	}
+	var tf modelsign.TrustFiles
+	tf.Key, _ = cmd.Flags().GetString(flagSigKey)
+	tf.CertChain, _ = cmd.Flags().GetStringArray(flagCertChain)
+	tf.TrustedRoot, _ = cmd.Flags().GetString(flagTrustedRoot)
+	tf.Identity, _ = cmd.Flags().GetString(flagIdentity)
+	tf.Issuer, _ = cmd.Flags().GetString(flagIssuer)
+	trust, err := tf.Load()
+	if err != nil {
+		return fmt.Errorf("--signature: %w", err)
+	}
+	b, err := modelsign.ReadBundle(sigPath)
+	if err != nil {
+		return fmt.Errorf("--signature %s: %w", sigPath, err)
+	}
+	r, err := modelsign.VerifyModel(cmd.Context(), path, sigPath, b, trust, 0)
+	if err != nil {
+		if errors.Is(err, modelsign.ErrNoTrust) {
+			err = fmt.Errorf("%w; pass --%s, --%s, or --%s with --%s and --%s", err, flagSigKey, flagCertChain, flagTrustedRoot, flagIdentity, flagIssuer)
+		}
+		return fmt.Errorf("not registering %s: model signature %s: %w", path, sigPath, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "model signature verified (%s): signed by %s, subject %s, %d files match\n",
+		r.Method, r.Signer(), r.Manifest.Digest, r.Files)
+	return nil
 }
 
 // modelInfoFromFlags builds the message body from PATH and the flags.
