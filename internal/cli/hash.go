@@ -24,6 +24,9 @@ const (
 	flagShardSize = "shard-size"
 	flagMethod    = "method"
 	flagWorkers   = "workers"
+
+	// envHashMmap=0 turns off memory-mapped hashing (Options.NoMmap).
+	envHashMmap = "PROVA_HASH_MMAP"
 )
 
 func hashCommand() *cobra.Command {
@@ -55,7 +58,10 @@ any depth, a leading "/" anchors it at the root). Symbolic links are refused
 unless --symlinks says otherwise, except in a Hugging Face cache snapshot
 (.../models--ORG--NAME/snapshots/REV): its links into the same cache
 repository folder are followed, so a snapshot hashes like a copy of its files.
-A directory with nothing to hash has an ID too: the hash of no bytes.`,
+A directory with nothing to hash has an ID too: the hash of no bytes.
+
+Large files are hashed through memory maps where the system allows;
+PROVA_HASH_MMAP=0 in the environment reads them instead (same digests).`,
 		Example: `  provad hash ./my-model
   provad hash ./my-model --algo sha256 --manifest manifest.json
   provad hash ./data --ignore '*.tmp' -o json
@@ -141,6 +147,8 @@ func fingerprintOptions(cmd *cobra.Command) (fingerprint.Options, error) {
 		return o, fmt.Errorf("%w: method %q (want auto, files or shards)", fingerprint.ErrInvalidOptions, method)
 	}
 	o.Workers, _ = cmd.Flags().GetInt(flagWorkers)
+	// For comparisons (docs/PERFORMANCE.md): read files instead of mapping them.
+	o.NoMmap = os.Getenv(envHashMmap) == "0"
 	return o, nil
 }
 

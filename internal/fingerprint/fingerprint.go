@@ -19,10 +19,12 @@
 // digest unless the model holds empty files. OptionsFromSerialization gives
 // the options that recompute a statement's manifest as model_signing does.
 //
-// Hashing streams each file through a fixed buffer per worker and runs in
-// parallel across files, across the shards of one file and, for BLAKE3,
-// across 16 MiB pieces of one shard (joined as subtrees of its hash tree),
-// so memory stays at Workers × BufferSize whatever the model size. A manifest
+// Hashing streams each file through a fixed buffer per worker, or for files
+// of 1 MiB and more through read-only memory maps of 4 MiB per worker at a
+// time, and runs in parallel across files, across the shards of one file
+// and, for BLAKE3, across 16 MiB pieces of one shard (joined as subtrees of
+// its hash tree), so memory stays bounded by the worker count whatever the
+// model size. A manifest
 // converts to an in-toto Statement v1 with the model_signing predicate
 // (Manifest.Statement) and back (ParseStatement).
 package fingerprint

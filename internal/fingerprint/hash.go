@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -109,7 +110,9 @@ type spanState struct {
 //
 // Each worker reads its piece through its own buffer of o.BufferSize bytes
 // and hashes it on the same goroutine, straight from that buffer while it
-// is still in the core's cache; memory does not grow with file size.
+// is still in the core's cache; memory does not grow with file size. A
+// large file is hashed from memory maps instead (see hashMapped), without
+// the copy.
 // On a cold page cache, reading and hashing overlap through the kernel's
 // read-ahead: each piece is read front to back with POSIX_FADV_SEQUENTIAL
 // (twice the default read-ahead window), so the disk fetches the next
@@ -161,6 +164,12 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 		wg.Go(func() {
 			w := newPieceWorker(o)
 			defer w.close()
+			if w.mmap {
+				// A mapped file truncated by another process faults
+				// (SIGBUS) when the lost pages are read; with this the
+				// fault is a panic that hashMapped recovers from.
+				defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			}
 			for pos := -1; ctx.Err() == nil; {
 				var ok bool
 				if pos, ok = sched.next(pos); !ok {
@@ -278,6 +287,7 @@ func (st *spanState) join(cvs [][8]uint32) [DigestSize]byte {
 // pieceWorker is one worker's reusable buffer and hash states.
 type pieceWorker struct {
 	alg  Algorithm
+	mmap bool // hash large files through memory maps
 	buf  []byte
 	b3   *b3
 	sha  hash.Hash
@@ -293,7 +303,7 @@ func (w *pieceWorker) close() {
 }
 
 func newPieceWorker(o Options) *pieceWorker {
-	w := &pieceWorker{alg: o.Algorithm, buf: make([]byte, o.BufferSize), file: -1}
+	w := &pieceWorker{alg: o.Algorithm, mmap: !o.NoMmap, buf: make([]byte, o.BufferSize), file: -1}
 	if o.Algorithm == SHA256 {
 		w.sha = sha256.New()
 	} else {
@@ -329,8 +339,15 @@ func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p pie
 	} else {
 		w.b3.resetAt(uint64((p.start - s.start) / b3ChunkSize))
 	}
+	off := p.start
+	if w.mmap && f.info.Size() >= mmapMinSize {
+		var err error
+		if off, err = w.hashMapped(ctx, fh, f, p, prog); err != nil {
+			return err
+		}
+	}
 	buf := w.buf
-	for off := p.start; off < p.end; {
+	for off < p.end {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
@@ -355,6 +372,78 @@ func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p pie
 		}
 	}
 	return sameFile(fh, f)
+}
+
+// Memory maps. A warm file is hashed straight from the page cache through a
+// read-only map instead of being copied into the worker's buffer by pread,
+// which is most of the system time of hashing a cached file (b3sum maps
+// files too). Only files of at least mmapMinSize are mapped: below that the
+// map and unmap cost about as much as the copy. Each worker maps at most
+// mmapWindow bytes at a time and unmaps them once hashed, so the mapped
+// pages in the process stay at Workers × mmapWindow whatever the file size.
+// They are variables so that tests can move the boundaries.
+var (
+	mmapMinSize int64        = 1 << 20
+	mmapWindow  int64        = 4 << 20
+	mmapWindows atomic.Int64 // windows mapped so far, for tests
+	mapFile     = mapRange   // tests make it fail
+)
+
+// hashMapped feeds bytes [p.start, p.end) of fh into the worker's hash state
+// through memory maps of at most mmapWindow bytes. It returns the offset it
+// reached: p.end, or less with a nil error when the operating system or
+// file system refuses a map (the caller reads the rest). A page fault
+// while reading a map, which is how a file truncated under the map shows,
+// is ErrFileChanged (the worker runs with debug.SetPanicOnFault).
+func (w *pieceWorker) hashMapped(ctx context.Context, fh *os.File, f fileEntry, p piece, prog *progress) (off int64, err error) {
+	off = p.start
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if _, ok := r.(interface{ Addr() uintptr }); ok {
+			err = fmt.Errorf("%w: %s: memory fault reading near byte %d (truncated while hashed?)", ErrFileChanged, f.label(), off)
+			return
+		}
+		panic(r)
+	}()
+	for off < p.end {
+		n := min(mmapWindow, p.end-off)
+		data, unmap, merr := mapFile(fh, off, n)
+		if merr != nil {
+			return off, nil
+		}
+		mmapWindows.Add(1)
+		if err := w.hashWindow(ctx, data, unmap, &off, p.end, prog); err != nil {
+			return off, err
+		}
+	}
+	return off, nil
+}
+
+// hashWindow hashes one mapped window, advancing *off, and unmaps it, also
+// when hashing panics.
+func (w *pieceWorker) hashWindow(ctx context.Context, data []byte, unmap func(), off *int64, end int64, prog *progress) error {
+	defer unmap()
+	// Steps of BufferSize keep progress and cancellation as fine as
+	// with reads.
+	step := len(w.buf)
+	for len(data) > 0 {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		n := min(step, len(data))
+		*off += int64(n)
+		if w.sha != nil {
+			w.sha.Write(data[:n])
+		} else {
+			w.b3.update(data[:n], *off < end)
+		}
+		prog.add(int64(n))
+		data = data[n:]
+	}
+	return nil
 }
 
 // sameFile checks that the open file is the one the walk listed, with the

@@ -131,6 +131,13 @@ type Options struct {
 	Progress ProgressFunc
 	// BufferSize is the per-worker read buffer; zero means DefaultBufferSize.
 	BufferSize int
+	// NoMmap reads every file with pread into the worker's buffer. By
+	// default files of 1 MiB and more are hashed through read-only memory
+	// maps where the operating system has them (Linux, macOS, the BSDs),
+	// 4 MiB per worker at a time, which saves copying cached pages; a
+	// file system that refuses maps is read instead. The digests are the
+	// same either way.
+	NoMmap bool
 }
 
 // withDefaults returns a copy of o with zero fields replaced by defaults, or

@@ -1,0 +1,136 @@
+package fingerprint
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// setMmapBounds sets the mapping threshold and window for one test.
+func setMmapBounds(t *testing.T, minSize, window int64) {
+	t.Helper()
+	oldMin, oldWindow := mmapMinSize, mmapWindow
+	mmapMinSize, mmapWindow = minSize, window
+	t.Cleanup(func() { mmapMinSize, mmapWindow = oldMin, oldWindow })
+}
+
+// TestMmapSameDigests hashes files around every boundary (BLAKE3 chunk and
+// group, page, map window, shard, 16 MiB piece) with and without memory
+// maps and checks the digests are the same, and equal to the one-call
+// digest of the bytes. A 5000-byte window and a 12345-byte shard size put
+// map offsets off page boundaries.
+func TestMmapSameDigests(t *testing.T) {
+	setMmapBounds(t, 1, 5000)
+	dir := t.TempDir()
+	sizes := []int{1, 1023, 1024, 1025, 4095, 4096, 4097, 4999, 5000, 5001, 16383, 16384, 16385, 15007, 12345*2 + 1, 1<<20 + 3, int(pieceSize) + 1}
+	for _, size := range sizes {
+		writePattern(t, filepath.Join(dir, "f"+strconv.Itoa(size)), size)
+	}
+	for _, alg := range []Algorithm{BLAKE3, SHA256} {
+		for _, shard := range []int64{0, 12345} {
+			o := Options{Algorithm: alg, ShardSize: shard, Workers: 3}
+			before := mmapWindows.Load()
+			mapped := mustFingerprint(t, dir, o)
+			if mmapWindows.Load() == before {
+				t.Fatal("no file was mapped")
+			}
+			o.NoMmap = true
+			read := mustFingerprint(t, dir, o)
+			if len(Compare(read, mapped)) != 0 || read.Digest != mapped.Digest {
+				t.Fatalf("%s shard %d: mapped and read differ: %v", alg, shard, Compare(read, mapped))
+			}
+			if shard != 0 {
+				continue
+			}
+			for i, size := range sizes {
+				// Resources sort by name: f1, f1023, … in string order, so
+				// find each by name.
+				name := "f" + strconv.Itoa(size)
+				want, _ := alg.Sum(patternBytes(size))
+				found := false
+				for _, r := range mapped.Resources {
+					if r.Name == name {
+						found = true
+						if r.Digest != want {
+							t.Errorf("%s %s: %s, want %s", alg, name, r.Digest, want)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("%s: resource %d %s missing", alg, i, name)
+				}
+			}
+		}
+	}
+	// Small buffers step through a window at odd places.
+	small := filepath.Join(dir, "f16385")
+	for _, alg := range []Algorithm{BLAKE3, SHA256} {
+		a := mustFingerprint(t, small, Options{Algorithm: alg, BufferSize: 7})
+		b := mustFingerprint(t, small, Options{Algorithm: alg, BufferSize: 7, NoMmap: true})
+		if a.Digest != b.Digest {
+			t.Errorf("%s buffer 7: mapped %s, read %s", alg, a.Digest, b.Digest)
+		}
+	}
+}
+
+// TestMmapFallback: when a map fails part way (a file system that refuses
+// maps), the rest of the piece is read, with the same digest.
+func TestMmapFallback(t *testing.T) {
+	setMmapBounds(t, 1, 8192)
+	path := filepath.Join(t.TempDir(), "f")
+	writePattern(t, path, 100_000)
+	calls := 0
+	real := mapFile
+	mapFile = func(fh *os.File, off, n int64) ([]byte, func(), error) {
+		calls++
+		if calls%3 == 0 {
+			return nil, nil, errors.ErrUnsupported
+		}
+		return real(fh, off, n)
+	}
+	t.Cleanup(func() { mapFile = real })
+	for _, alg := range []Algorithm{BLAKE3, SHA256} {
+		m := mustFingerprint(t, path, Options{Algorithm: alg, ShardSize: 30_000})
+		want := mustFingerprint(t, path, Options{Algorithm: alg, ShardSize: 30_000, NoMmap: true})
+		if m.Digest != want.Digest {
+			t.Errorf("%s: %s, want %s", alg, m.Digest, want.Digest)
+		}
+	}
+	if calls < 3 {
+		t.Fatalf("%d maps", calls)
+	}
+}
+
+// TestTruncatedWhileHashed: a file cut short while it is hashed is
+// ErrFileChanged, with a map (the lost pages fault: SIGBUS, turned into an
+// error) and without.
+func TestTruncatedWhileHashed(t *testing.T) {
+	for _, noMmap := range []bool{false, true} {
+		for _, alg := range []Algorithm{BLAKE3, SHA256} {
+			path := filepath.Join(t.TempDir(), "f")
+			writePattern(t, path, 12<<20)
+			truncated := false
+			before := mmapWindows.Load()
+			_, err := Fingerprint(t.Context(), path, Options{
+				Algorithm: alg, Workers: 1, BufferSize: 64 << 10, NoMmap: noMmap,
+				Progress: func(done, _ int64) {
+					if done >= 1<<20 && !truncated {
+						truncated = true
+						if err := os.Truncate(path, 0); err != nil {
+							t.Error(err)
+						}
+					}
+				},
+			})
+			if !errors.Is(err, ErrFileChanged) {
+				t.Fatalf("mmap=%v %s: err = %v, want ErrFileChanged", !noMmap, alg, err)
+			}
+			t.Logf("mmap=%v %s: %v", !noMmap, alg, err)
+			if mapped := mmapWindows.Load() > before; mapped == noMmap {
+				t.Fatalf("mmap=%v: windows mapped: %v", !noMmap, mapped)
+			}
+		}
+	}
+}
