@@ -30,7 +30,11 @@ const (
 )
 
 // DefaultIgnorePaths are left out unless Options.IncludeGitPaths is set. They
-// are model_signing's defaults (git metadata); they match at any depth.
+// are model_signing's defaults (git metadata), but they match at any depth
+// where model_signing leaves them out at the root only: a model with git
+// metadata in a subdirectory has different resources under the two tools.
+// Prova keeps its rule so that registered IDs do not change;
+// OptionsFromSerialization reproduces model_signing's.
 var DefaultIgnorePaths = []string{".git", ".gitattributes", ".github", ".gitignore"}
 
 // DefaultWorkers is the number of hashing goroutines when Options.Workers is
