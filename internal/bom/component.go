@@ -13,19 +13,21 @@ import (
 // modelComponent maps a model. full adds what only the top-level copy
 // carries: the bom-ref and the model card (which references dataset
 // components by bom-ref).
+//
+// The artifact ID is a manifest digest, not the hash of a file, so it is
+// the prova:artifact-id property and never a CycloneDX hash. Hashes are
+// only those of files the caller hashed (Model.Files): a one-file model
+// carries its file's SHA-256 and BLAKE3; a model of several files gets a
+// component of type file for each (in the top-level copy only, as nested
+// components have bom-refs, which must be unique).
 func (ix *index) modelComponent(m *Model, full bool) (cdx.Component, error) {
-	h, err := parseDigest(m.ID)
-	if err != nil {
-		return cdx.Component{}, err
-	}
 	c := cdx.Component{
 		Type:     cdx.ComponentTypeMachineLearningModel,
 		Name:     cmp.Or(m.Name, m.ID),
 		Version:  m.Version,
-		Hashes:   &[]cdx.Hash{h},
 		Licenses: licenses(m.License),
 	}
-	props := []cdx.Property{{Name: "prova:id", Value: m.ID}}
+	props := []cdx.Property{{Name: propArtifactID, Value: m.ID}}
 	add := func(name, value string) {
 		if value != "" {
 			props = append(props, cdx.Property{Name: name, Value: value})
@@ -34,6 +36,7 @@ func (ix *index) modelComponent(m *Model, full bool) (cdx.Component, error) {
 	add("prova:owner", m.Owner)
 	add("prova:format", m.Format)
 	add("prova:architecture", m.Architecture)
+	add("prova:arch-summary", m.ArchSummary)
 	add("prova:arch-fingerprint", m.ArchFingerprint)
 	if m.ParameterCount > 0 {
 		add("prova:parameter-count", strconv.FormatUint(m.ParameterCount, 10))
@@ -60,6 +63,13 @@ func (ix *index) modelComponent(m *Model, full bool) (cdx.Component, error) {
 	} else {
 		add("prova:card-digest", m.CardDigest)
 	}
+	switch {
+	case len(m.Files) == 1:
+		c.Hashes = fileHashes(m.Files[0])
+		add("prova:file", m.Files[0].Path)
+	case len(m.Files) > 1 && full:
+		c.Components = fileComponents(m)
+	}
 	sortProperties(props)
 	c.Properties = &props
 	if full {
@@ -67,6 +77,31 @@ func (ix *index) modelComponent(m *Model, full bool) (cdx.Component, error) {
 		c.ModelCard = ix.modelCard(m)
 	}
 	return c, nil
+}
+
+// propArtifactID names the property holding an artifact's ID.
+const propArtifactID = "prova:artifact-id"
+
+// fileHashes are a file's SHA-256 and BLAKE3.
+func fileHashes(f File) *[]cdx.Hash {
+	return &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: f.SHA256}, {Algorithm: cdx.HashAlgoBlake3, Value: f.BLAKE3}}
+}
+
+// fileComponents are the files of m, sorted by path.
+func fileComponents(m *Model) *[]cdx.Component {
+	files := slices.Clone(m.Files)
+	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
+	out := make([]cdx.Component, len(files))
+	for i, f := range files {
+		out[i] = cdx.Component{
+			BOMRef:     modelRef(m.ID) + "/file/" + f.Path,
+			Type:       cdx.ComponentTypeFile,
+			Name:       f.Path,
+			Hashes:     fileHashes(f),
+			Properties: &[]cdx.Property{{Name: "prova:size", Value: strconv.FormatInt(f.Size, 10)}},
+		}
+	}
+	return &out
 }
 
 func (ix *index) modelCard(m *Model) *cdx.MLModelCard {
@@ -117,19 +152,19 @@ func (ix *index) modelCard(m *Model) *cdx.MLModelCard {
 	return card
 }
 
+// datasetComponent maps a dataset. Its ID is a manifest digest, so, as for
+// a model, it is a property and not a hash.
 func (ix *index) datasetComponent(d *Dataset) cdx.Component {
-	h, _ := parseDigest(d.ID) // validated by checkDataset
 	name := cmp.Or(d.Name, d.ID)
 	c := cdx.Component{
 		BOMRef:   datasetRef(d.ID),
 		Type:     cdx.ComponentTypeData,
 		Name:     name,
 		Version:  d.Version,
-		Hashes:   &[]cdx.Hash{h},
 		Licenses: licenses(d.License),
 		Data:     &[]cdx.ComponentData{{Type: cdx.ComponentDataTypeDataset, Name: name}},
 	}
-	props := []cdx.Property{{Name: "prova:id", Value: d.ID}}
+	props := []cdx.Property{{Name: propArtifactID, Value: d.ID}}
 	add := func(name, value string) {
 		if value != "" {
 			props = append(props, cdx.Property{Name: name, Value: value})
@@ -145,15 +180,13 @@ func (ix *index) datasetComponent(d *Dataset) cdx.Component {
 		add("prova:record-count", strconv.FormatUint(d.RecordCount, 10))
 	}
 	props = append(props, contributorProperties(d.Contributors)...)
+	// The metadata digest is a property, not a hash of the reference: it
+	// is whatever digest ID the owner registered (often the artifact ID of
+	// the document, a manifest digest), so it cannot be called the hash of
+	// the document's bytes.
+	add("prova:metadata-digest", d.MetadataDigest)
 	if d.MetadataURI != "" {
-		ref := cdx.ExternalReference{URL: d.MetadataURI, Type: cdx.ERTypeDocumentation, Comment: "dataset metadata"}
-		if d.MetadataDigest != "" {
-			mh, _ := parseDigest(d.MetadataDigest) // validated by checkDataset
-			ref.Hashes = &[]cdx.Hash{mh}
-		}
-		c.ExternalReferences = &[]cdx.ExternalReference{ref}
-	} else {
-		add("prova:metadata-digest", d.MetadataDigest)
+		c.ExternalReferences = &[]cdx.ExternalReference{{URL: d.MetadataURI, Type: cdx.ERTypeDocumentation, Comment: "dataset metadata"}}
 	}
 	sortProperties(props)
 	c.Properties = &props

@@ -9,8 +9,11 @@
 //   - The subject is the BOM's metadata.component, of type
 //     machine-learning-model, with a modelCard (approach, task, architecture
 //     family, references to its dataset components, evaluation metrics),
-//     hashes from its ID, its license as an SPDX expression, and its model
-//     card as an external reference. Its pedigree.ancestors nest its parents,
+//     its license as an SPDX expression, and its model card as an external
+//     reference. The architecture family is the architecture's name as the
+//     weights give it (GGUF general.architecture, config.json model_type:
+//     "llama", "bert"), never a free-text summary; the summary registered
+//     on chain is the prova:arch-summary property. Its pedigree.ancestors nest its parents,
 //     their parents and so on, each copy carrying a prova:relation property
 //     (finetune, adapter, quantized, merge or distill).
 //   - Every ancestor model is also a top-level component, and every dataset
@@ -23,8 +26,15 @@
 //     record root and count, chain ID, height, app hash) are properties named
 //     prova:*.
 //
-// IDs are "blake3:<hex>" or "sha256:<hex>" digests and become CycloneDX
-// hashes (BLAKE3, SHA-256); bom-refs are "prova:model:<id>" and
+// IDs are "blake3:<hex>" or "sha256:<hex>" manifest digests over an
+// artifact's files (see internal/fingerprint), not the hash of any file, so
+// they are the prova:artifact-id property and never a CycloneDX hash.
+// CycloneDX hashes are only hashes of files, given by the caller as
+// Model.Files: a one-file model has its file's SHA-256 and BLAKE3 as its
+// hashes, and a model of several files has a nested component of type file
+// for each, with that file's SHA-256 and BLAKE3. A BOM made from chain
+// records alone has no files, and so no hashes. bom-refs are
+// "prova:model:<id>", "prova:model:<id>/file/<path>" and
 // "prova:dataset:<id>".
 //
 // Output is deterministic: components, dependencies and properties are

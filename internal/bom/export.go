@@ -232,14 +232,12 @@ func (ix *index) pedigree(m *Model, onPath map[string]bool, budget *int) (*cdx.P
 }
 
 // stubComponent stands for a model outside the given lineage: its ID is all
-// that is known, and its hash comes from it.
+// that is known.
 func stubComponent(id string) cdx.Component {
-	h, _ := parseDigest(id) // validated by checkModel
 	return cdx.Component{
 		Type:       cdx.ComponentTypeMachineLearningModel,
 		Name:       id,
-		Hashes:     &[]cdx.Hash{h},
-		Properties: &[]cdx.Property{{Name: "prova:id", Value: id}},
+		Properties: &[]cdx.Property{{Name: propArtifactID, Value: id}},
 	}
 }
 

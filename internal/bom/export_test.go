@@ -131,14 +131,15 @@ func TestExportFineTune(t *testing.T) {
 	if s.Type != cdx.ComponentTypeMachineLearningModel || s.BOMRef != "prova:model:"+idSubject || s.Name != "acme-chat" || s.Version != "1.1" {
 		t.Fatalf("subject %+v", s)
 	}
-	if h := *s.Hashes; len(h) != 1 || h[0].Algorithm != cdx.HashAlgoBlake3 || h[0].Value != strings.TrimPrefix(idSubject, "blake3:") {
-		t.Errorf("subject hashes %+v", h)
+	// No files were given: the ID (a manifest digest) is no file's hash.
+	if s.Hashes != nil || s.Components != nil {
+		t.Errorf("subject hashes %+v, files %+v; want none without files", s.Hashes, s.Components)
 	}
 	if l := *s.Licenses; len(l) != 1 || l[0].Expression != "Apache-2.0" {
 		t.Errorf("subject licenses %+v", l)
 	}
 	hasAll(t, "subject", props(s), []string{
-		"prova:id=" + idSubject, "prova:owner=prova1owner", "prova:format=safetensors",
+		"prova:artifact-id=" + idSubject, "prova:owner=prova1owner", "prova:format=safetensors",
 		"prova:parameter-count=8000000000", "prova:contributor=prova1amy 7500", "prova:contributor=prova1zed 2500",
 		"prova:parent=finetune " + idA, "prova:dataset=fine_tuned_on " + idD2, "prova:status=active"})
 	if er := *s.ExternalReferences; len(er) != 1 || er[0].Type != cdx.ERTypeModelCard || (*er[0].Hashes)[0].Algorithm != cdx.HashAlgoSHA256 {
@@ -166,14 +167,14 @@ func TestExportFineTune(t *testing.T) {
 	if len(*s.Pedigree.Ancestors) != 1 || a.Name != "small" || a.BOMRef != "" {
 		t.Fatalf("pedigree %+v", *s.Pedigree.Ancestors)
 	}
-	hasAll(t, "pedigree A", props(&a), []string{"prova:relation=finetune", "prova:id=" + idA})
+	hasAll(t, "pedigree A", props(&a), []string{"prova:relation=finetune", "prova:artifact-id=" + idA})
 	b := (*a.Pedigree.Ancestors)[0]
-	hasAll(t, "pedigree B", props(&b), []string{"prova:relation=distill", "prova:id=" + idB})
-	if h := (*b.Hashes)[0]; h.Algorithm != cdx.HashAlgoSHA256 {
-		t.Errorf("B hash %+v", h)
+	hasAll(t, "pedigree B", props(&b), []string{"prova:relation=distill", "prova:artifact-id=" + idB})
+	if b.Hashes != nil {
+		t.Errorf("B hashes %+v; want none without files", *b.Hashes)
 	}
 	gone := (*b.Pedigree.Ancestors)[0]
-	hasAll(t, "pedigree stub", props(&gone), []string{"prova:relation=merge", "prova:id=" + idGone})
+	hasAll(t, "pedigree stub", props(&gone), []string{"prova:relation=merge", "prova:artifact-id=" + idGone})
 	if gone.Name != idGone || gone.Pedigree != nil {
 		t.Errorf("stub %+v", gone)
 	}
@@ -196,7 +197,10 @@ func TestExportFineTune(t *testing.T) {
 	hasAll(t, "dataset D2", props(d2), []string{
 		"prova:owner=prova1ds", "prova:usage=commercial", "prova:attribution=true", "prova:share-alike=false",
 		"prova:record-root=" + strings.Repeat("01", 32), "prova:record-count=1200", "prova:record-algorithm=rfc6962-sha256",
-		"prova:contributor=prova1amy 10000"})
+		"prova:contributor=prova1amy 10000", "prova:metadata-digest=" + digest("blake3", 11), "prova:artifact-id=" + idD2})
+	if d2.Hashes != nil || (*d2.ExternalReferences)[0].Hashes != nil {
+		t.Errorf("dataset D2 has hashes that are not of files: %+v", d2)
+	}
 	if (*d2.Licenses)[0].Expression != "CC-BY-4.0" || (*d2.ExternalReferences)[0].URL != "https://example.org/chat-tuning/croissant.json" {
 		t.Errorf("dataset D2 %+v", d2)
 	}
@@ -364,7 +368,7 @@ func TestPedigreeBudget(t *testing.T) {
 // The validator must reject documents that break the schema; otherwise the
 // passing exports above prove nothing.
 func TestSchemaRejectsBrokenBOM(t *testing.T) {
-	good, _ := export(t, fineTune(), Options{})
+	good, _ := export(t, withFiles(), Options{})
 	breakers := []struct {
 		name  string
 		apply func(m map[string]any)
@@ -372,10 +376,10 @@ func TestSchemaRejectsBrokenBOM(t *testing.T) {
 		{"unknown component type", func(m map[string]any) { meta(m)["component"].(map[string]any)["type"] = "neural-net" }},
 		{"component without name", func(m map[string]any) { delete(comps(m)[0].(map[string]any), "name") }},
 		{"bad hash value", func(m map[string]any) {
-			comps(m)[0].(map[string]any)["hashes"].([]any)[0].(map[string]any)["content"] = "not-hex"
+			fileComps(m)[0].(map[string]any)["hashes"].([]any)[0].(map[string]any)["content"] = "not-hex"
 		}},
 		{"unknown hash algorithm", func(m map[string]any) {
-			comps(m)[0].(map[string]any)["hashes"].([]any)[0].(map[string]any)["alg"] = "CRC-32"
+			fileComps(m)[0].(map[string]any)["hashes"].([]any)[0].(map[string]any)["alg"] = "CRC-32"
 		}},
 		{"bad serial number", func(m map[string]any) { m["serialNumber"] = "bom-1" }},
 		{"unknown top-level field", func(m map[string]any) { m["lineage"] = true }},
@@ -410,4 +414,9 @@ func TestSchemaRejectsBrokenBOM(t *testing.T) {
 }
 
 func meta(m map[string]any) map[string]any { return m["metadata"].(map[string]any) }
+
+// fileComps are the subject's file components.
+func fileComps(m map[string]any) []any {
+	return meta(m)["component"].(map[string]any)["components"].([]any)
+}
 func comps(m map[string]any) []any         { return m["components"].([]any) }

@@ -3,6 +3,7 @@ package bom
 import (
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -58,15 +59,34 @@ type Evaluation struct {
 	Dataset string // optional: the dataset ID it was measured on
 }
 
+// File is one file of an artifact with digests of its bytes, as sha256sum
+// and b3sum print them (64 lower-case hex digits each).
+type File struct {
+	// Path is slash-separated and relative to the artifact's root; for a
+	// one-file artifact, the file's name.
+	Path   string
+	Size   int64
+	SHA256 string
+	BLAKE3 string
+}
+
 // Model is what the BOM says about one model.
 type Model struct {
-	ID              string // "blake3:<hex>" or "sha256:<hex>"
-	Name            string // defaults to ID
-	Version         string
-	Format          string // weights format: safetensors, gguf, onnx, other
-	License         string // SPDX license expression
-	Owner           string // account address
-	Architecture    string // architecture family, e.g. "llama"
+	// ID is the artifact ID, "blake3:<hex>" or "sha256:<hex>": Prova's
+	// manifest digest over the model's files, not the hash of any one file.
+	ID      string
+	Name    string // defaults to ID
+	Version string
+	Format  string // weights format: safetensors, gguf, onnx, other
+	License string // SPDX license expression
+	Owner   string // account address
+	// Architecture is the architecture name read from the weights: GGUF's
+	// general.architecture or config.json's model_type ("llama", "bert").
+	// It is never a summary; see ArchitectureFromSummary.
+	Architecture string
+	// ArchSummary is the one-line description registered on chain (see
+	// ArchSummary); it is exported as a property.
+	ArchSummary     string
 	ArchFingerprint string // optional digest over the tensor list
 	ParameterCount  uint64
 	// Approach is the CycloneDX learning approach if known: supervised,
@@ -82,6 +102,11 @@ type Model struct {
 	Evaluations  []Evaluation
 	Status       string // optional, e.g. "active", "deprecated", "flagged"
 	Flag         string // optional reason for the status
+	// Files are the model's files with digests of their bytes, when the
+	// caller has them (a BOM made from chain records alone has none). A
+	// one-file model carries the file's digests as its own hashes; a model
+	// of several files gets one file component each.
+	Files []File
 }
 
 // UsageTerms summarise a dataset's terms; the license is authoritative.
@@ -93,7 +118,7 @@ type UsageTerms struct {
 
 // Dataset is what the BOM says about one dataset.
 type Dataset struct {
-	ID             string // "blake3:<hex>" or "sha256:<hex>"
+	ID             string // artifact ID (a manifest digest), as Model.ID
 	Name           string // defaults to ID
 	Version        string
 	License        string // SPDX license expression
@@ -194,6 +219,9 @@ func checkModel(m *Model) error {
 			return fmt.Errorf("%w: model %s: dataset relation %q (want one of %v)", ErrInvalidLineage, m.ID, d.Relation, datasetRelations)
 		}
 	}
+	if err := checkFiles(m.ID, m.Files); err != nil {
+		return err
+	}
 	for _, e := range m.Evaluations {
 		if e.Metric == "" || e.Score == "" {
 			return fmt.Errorf("%w: model %s: an evaluation needs a metric and a score", ErrInvalidLineage, m.ID)
@@ -221,6 +249,25 @@ func checkContributors(id string, cs []Contributor) error {
 	for _, c := range cs {
 		if c.Address == "" || c.ShareBps > 10_000 {
 			return fmt.Errorf("%w: %s: contributor %q with %d bps (want an address and at most 10000)", ErrInvalidLineage, id, c.Address, c.ShareBps)
+		}
+	}
+	return nil
+}
+
+func checkFiles(id string, files []File) error {
+	seen := map[string]bool{}
+	for _, f := range files {
+		if !fs.ValidPath(f.Path) || f.Path == "." || seen[f.Path] {
+			return fmt.Errorf("%w: model %s: file path %q (want a unique slash-separated relative path)", ErrInvalidLineage, id, f.Path)
+		}
+		seen[f.Path] = true
+		for _, d := range []string{f.SHA256, f.BLAKE3} {
+			if b, err := hex.DecodeString(d); err != nil || len(b) != 32 || strings.ToLower(d) != d {
+				return fmt.Errorf("%w: model %s: file %s: digest %q is not 64 lower-case hex digits", ErrInvalidLineage, id, f.Path, d)
+			}
+		}
+		if f.Size < 0 {
+			return fmt.Errorf("%w: model %s: file %s: negative size", ErrInvalidLineage, id, f.Path)
 		}
 	}
 	return nil

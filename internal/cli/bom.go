@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prova-network/prova/internal/bom"
+	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/internal/formats"
 	"github.com/prova-network/prova/internal/verify/proven"
 )
 
@@ -24,14 +26,21 @@ func bomCommand() *cobra.Command {
 modelCard), its ancestors as pedigree, and the datasets used, with licenses,
 hashes, owners and contributors. Every record in it is first proven against a
 light-client-verified header (as in provad verify); the chain ID, height and
-app hash it was proven at are recorded as prova:* properties.`,
+app hash it was proven at are recorded as prova:* properties.
+
+Artifact IDs are manifest digests over an artifact's files, so they are the
+prova:artifact-id property, never a CycloneDX hash. Given the model's PATH
+rather than its ID, the BOM also carries the hashes of its files (SHA-256 and
+BLAKE3 of each file's bytes: on the model for a one-file model, one file
+component each otherwise) and the architecture name read from the weights.
+Given an ID alone, it has no file hashes.`,
 		Example: `  provad bom blake3:1f2e... --trust-genesis --home ~/.prova-dev --output-file model.cdx.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f, _ := cmd.Flags().GetString(flagBOMFormat); f != "cyclonedx" {
 				return fmt.Errorf("--format %q is not supported; use cyclonedx", f)
 			}
-			id, err := artifactID(cmd, args[0])
+			id, files, arch, err := bomSubject(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -51,6 +60,10 @@ app hash it was proven at are recorded as prova:* properties.`,
 			if err != nil {
 				return err
 			}
+			lineage.Subject.Files = files
+			if arch != "" {
+				lineage.Subject.Architecture = arch
+			}
 			var w io.Writer = cmd.OutOrStdout()
 			if path, _ := cmd.Flags().GetString(flagOutFile); path != "" {
 				f, err := os.Create(path)
@@ -69,4 +82,43 @@ app hash it was proven at are recorded as prova:* properties.`,
 	addFingerprintFlags(cmd)
 	addTrustFlags(cmd)
 	return cmd
+}
+
+// bomSubject returns the artifact ID of arg (a path or an ID) and, for a
+// path, the model's files with their digests and the architecture name its
+// weights give (empty where they give none, or are in a format provad does
+// not read). The files are those the ID covers.
+func bomSubject(cmd *cobra.Command, arg string) (id string, files []bom.File, arch string, err error) {
+	if _, err := os.Stat(arg); err != nil {
+		id, err := artifactID(cmd, arg)
+		return id, nil, "", err
+	}
+	opts, err := fingerprintOptions(cmd)
+	if err != nil {
+		return "", nil, "", err
+	}
+	bar := newProgressBar(cmd.ErrOrStderr(), "hashing")
+	opts.Progress = bar.update
+	m, err := fingerprint.Fingerprint(cmd.Context(), arg, opts)
+	bar.done()
+	if err != nil {
+		return "", nil, "", err
+	}
+	var rels []string
+	for _, r := range m.Resources {
+		rel := r.Name
+		if p, _, _, ok := r.Shard(); ok {
+			rel = p
+		}
+		if len(rels) == 0 || rels[len(rels)-1] != rel { // shards of a file are adjacent
+			rels = append(rels, rel)
+		}
+	}
+	if files, err = bom.HashFiles(arg, rels); err != nil {
+		return "", nil, "", err
+	}
+	if s, err := formats.Inspect(arg); err == nil {
+		arch = s.Architecture
+	}
+	return m.Digest.String(), files, arch, nil
 }

@@ -30,7 +30,8 @@ func BOMLineage(pv *Provenance) (bom.Lineage, error) {
 func bomModel(m *regtypes.Model) bom.Model {
 	out := bom.Model{
 		ID: m.Info.Id, Name: m.Info.Name, Version: m.Info.Version, Format: m.Info.Format,
-		License: m.Info.License, Owner: m.Owner, Architecture: m.Info.ArchSummary,
+		License: m.Info.License, Owner: m.Owner,
+		Architecture: bom.ArchitectureFromSummary(m.Info.ArchSummary), ArchSummary: m.Info.ArchSummary,
 		ArchFingerprint: m.Info.ArchFingerprint, ParameterCount: m.Info.ParameterCount,
 		CardURI: m.Info.CardUri, CardDigest: m.Info.CardDigest, Contributors: bomContributors(m.Info.Contributors),
 	}

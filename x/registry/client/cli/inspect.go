@@ -3,8 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
+	"github.com/prova-network/prova/internal/bom"
 	"github.com/prova-network/prova/internal/formats"
 	"github.com/prova-network/prova/x/registry/types"
 )
@@ -28,23 +28,13 @@ func inspectInto(info *types.ModelInfo, path, declared string) error {
 	info.Format = string(s.Format)
 	info.ParameterCount = s.Parameters
 	info.ArchFingerprint = s.ArchitectureDigest.String()
-	var parts []string
-	if s.Architecture != "" {
-		parts = append(parts, s.Architecture)
+	dtypes := make([]bom.DTypeCount, len(s.DTypes))
+	for i, d := range s.DTypes {
+		dtypes[i] = bom.DTypeCount{DType: d.DType, Tensors: d.Tensors}
 	}
-	if s.FileType != "" {
-		parts = append(parts, s.FileType)
-	}
-	parts = append(parts, fmt.Sprintf("%d tensors", s.TensorCount))
-	for _, d := range s.DTypes {
-		parts = append(parts, fmt.Sprintf("%s×%d", d.DType, d.Tensors))
-		if len(parts) > 6 {
-			break
-		}
-	}
-	info.ArchSummary = strings.Join(parts, ", ")
-	if len(info.ArchSummary) > types.MaxSummaryLen {
-		info.ArchSummary = info.ArchSummary[:types.MaxSummaryLen]
-	}
+	// The architecture name leads the summary, where the BOM export reads
+	// it back (bom.ArchitectureFromSummary); every dtype is listed, or
+	// counted where the field's cap leaves no room.
+	info.ArchSummary = bom.ArchSummary(s.Architecture, s.FileType, s.TensorCount, dtypes, types.MaxSummaryLen)
 	return nil
 }
