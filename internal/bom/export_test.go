@@ -419,4 +419,4 @@ func meta(m map[string]any) map[string]any { return m["metadata"].(map[string]an
 func fileComps(m map[string]any) []any {
 	return meta(m)["component"].(map[string]any)["components"].([]any)
 }
-func comps(m map[string]any) []any         { return m["components"].([]any) }
+func comps(m map[string]any) []any { return m["components"].([]any) }
