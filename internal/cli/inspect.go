@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,9 +25,15 @@ general.base_model.* / general.dataset.*, model card front matter) and the
 architecture fingerprint: a digest over the sorted (name, dtype, shape) list
 that survives resharding and metadata edits. Tensor data is never read.
 
+One split of a split GGUF model (name-00001-of-00003.gguf) reads every
+split, as llama.cpp does; a missing split is an error naming it. In a
+Hugging Face cache (~/.cache/huggingface/hub), a snapshot directory or a
+models--org--name folder is read through its links into the same folder.
+
 A corrupt file (header length past the end, bad JSON, overlapping or
 out-of-range offsets, a header over 100 MB, ...) is reported with the exact
-problem and a non-zero exit status.`,
+problem and a non-zero exit status; a Git LFS pointer left in place of the
+file is reported as one.`,
 		Args:              cobra.ExactArgs(1),
 		PersistentPreRunE: localOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,9 +54,21 @@ problem and a non-zero exit status.`,
 	return cmd
 }
 
+// maxListedFiles bounds the file names printed on the "files" line.
+const maxListedFiles = 6
+
 func printSummary(w io.Writer, s *formats.Summary) {
 	fmt.Fprintf(w, "format        %s\n", s.Format)
-	fmt.Fprintf(w, "files         %d\n", len(s.Files))
+	// A split or sharded model names the files counted, so that a reader
+	// sees the summary covers all of them.
+	switch n := len(s.Files); {
+	case n == 1:
+		fmt.Fprintf(w, "files         1\n")
+	case n <= maxListedFiles:
+		fmt.Fprintf(w, "files         %d (%s)\n", n, strings.Join(s.Files, ", "))
+	default:
+		fmt.Fprintf(w, "files         %d (%s, … %d more; -o json lists them)\n", n, strings.Join(s.Files[:maxListedFiles-1], ", "), n-maxListedFiles+1)
+	}
 	if s.Architecture != "" {
 		fmt.Fprintf(w, "architecture  %s\n", s.Architecture)
 	}

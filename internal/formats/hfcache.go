@@ -105,7 +105,13 @@ func (p linkPolicy) follow(path string) bool {
 	if p.repo == "" {
 		return false
 	}
-	target, err := filepath.EvalSymlinks(path)
+	// EvalSymlinks keeps a relative path relative; the repository is
+	// absolute.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	target, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		return false
 	}

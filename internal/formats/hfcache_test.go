@@ -109,7 +109,13 @@ func TestInspectHFCache(t *testing.T) {
 	writeST(t, filepath.Join(plain, "model-00002-of-00002.safetensors"), second, nil)
 	want := inspect(t, plain)
 
-	for _, p := range []string{c.snapshot(), c.repo} {
+	// Relative paths too, as typed at a shell.
+	t.Chdir(c.hub)
+	relSnapshot, err := filepath.Rel(c.hub, c.snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{c.snapshot(), c.repo, relSnapshot, filepath.Base(c.repo)} {
 		s := inspect(t, p)
 		if s.ArchitectureDigest != want.ArchitectureDigest || s.Parameters != want.Parameters || !slices.Equal(s.Files, want.Files) {
 			t.Errorf("%s: %+v, want %+v", p, s, want)
