@@ -160,9 +160,9 @@ func verifySignature(cmd *cobra.Command, path, sigPath string) error {
 			for _, m := range r.Mismatches {
 				mj := mismatchJSON{Name: m.Name, Status: "changed"}
 				switch {
-				case m.Got.IsZero():
+				case m.Missing():
 					mj.Status = "missing"
-				case m.Want.IsZero():
+				case m.Extra():
 					mj.Status = "unexpected"
 				}
 				if !m.Want.IsZero() {

@@ -3,8 +3,6 @@ package modelsign
 import (
 	"context"
 	"fmt"
-	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -49,9 +47,6 @@ func MatchModel(ctx context.Context, r *Result, modelPath, sigPath string, worke
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(modelPath); err == nil && !fi.IsDir() {
-		renameSingleFile(got, want)
-	}
 	mr := &ModelResult{Result: r, Files: len(got.Resources), Mismatches: fingerprint.Compare(want, got)}
 	if n := len(mr.Mismatches); n > 0 {
 		parts := make([]string, 0, min(n, 5))
@@ -67,30 +62,31 @@ func MatchModel(ctx context.Context, r *Result, modelPath, sigPath string, worke
 	return mr, nil
 }
 
-// hashOptions turns a statement's serialization into fingerprint options.
+// hashOptions are the options model_signing's verifier hashes with
+// (fingerprint.OptionsFromSerialization), plus the signature file when it
+// lies inside the model, as model_signing's CLI leaves it out.
 func hashOptions(s fingerprint.Serialization, modelPath, sigPath string) (fingerprint.Options, error) {
-	alg, err := fingerprint.ParseAlgorithm(s.HashType)
+	o, err := fingerprint.OptionsFromSerialization(s)
 	if err != nil {
-		return fingerprint.Options{}, fmt.Errorf("%w: %w", ErrPayload, err)
-	}
-	o := fingerprint.Options{Algorithm: alg, IgnorePaths: s.IgnorePaths}
-	switch s.Method {
-	case fingerprint.MethodFiles:
-		o.ShardSize = math.MaxInt64 // whole files, however large
-	case fingerprint.MethodShards:
-		o.ShardAll, o.ShardSize = true, s.ShardSize
-	case fingerprint.MethodFilesAndShards:
-		o.ShardSize = s.ShardSize
-	default:
-		return o, fmt.Errorf("%w: serialization method %q", ErrPayload, s.Method)
-	}
-	if s.AllowSymlinks {
-		o.Symlinks = fingerprint.SymlinkFollow
+		return o, fmt.Errorf("%w: %w", ErrPayload, err)
 	}
 	if rel, ok := inside(modelPath, sigPath); ok {
-		o.IgnorePaths = append(o.IgnorePaths, rel)
+		o.IgnorePaths = append(o.IgnorePaths, "/"+globQuote(rel))
 	}
 	return o, nil
+}
+
+// globQuote quotes the path.Match metacharacters of a literal path, so
+// that it is an ignore pattern matching only itself.
+func globQuote(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`\*?[`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // inside returns sig's slash-separated path relative to the directory root
@@ -109,26 +105,4 @@ func inside(root, sig string) (string, bool) {
 		return "", false
 	}
 	return filepath.ToSlash(rel), true
-}
-
-// renameSingleFile names the resources of a one-file model "." (or
-// ".:start:end" for shards) when the signed manifest does, as
-// model_signing names a model that is a single file.
-func renameSingleFile(got, want *fingerprint.Manifest) {
-	for _, r := range want.Resources {
-		if r.Name != "." && !strings.HasPrefix(r.Name, ".:") {
-			return
-		}
-	}
-	for i := range got.Resources {
-		name := got.Resources[i].Name
-		if name == "." || strings.HasPrefix(name, ".:") {
-			continue
-		}
-		if _, start, end, ok := got.Resources[i].Shard(); ok && got.Serialization.Method != fingerprint.MethodFiles {
-			got.Resources[i].Name = fmt.Sprintf(".:%d:%d", start, end)
-		} else {
-			got.Resources[i].Name = "."
-		}
-	}
 }
