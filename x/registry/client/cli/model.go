@@ -147,7 +147,10 @@ func modelInfoFromFlags(cmd *cobra.Command, path string) (*types.ModelInfo, erro
 	}
 	if cardPath, _ := cmd.Flags().GetString(flagCard); cardPath != "" {
 		card, err := ReadCard(cardPath)
-		if err != nil {
+		licenseFlag, _ := cmd.Flags().GetString(flagLicense)
+		// A card license we do not recognise is fine when --license says
+		// what it is: the rest of the card is still read.
+		if err != nil && (card == nil || licenseFlag == "" || !errors.Is(err, ErrCardLicense)) {
 			return nil, err
 		}
 		digest, err := fingerprint.Fingerprint(cmd.Context(), cardPath, fingerprint.Options{Algorithm: fingerprint.SHA256})
@@ -157,6 +160,9 @@ func modelInfoFromFlags(cmd *cobra.Command, path string) (*types.ModelInfo, erro
 		info.CardDigest = digest.Resources[0].Digest.String()
 		info.License = card.License
 		info.Parents, info.Datasets = card.Parents, card.Datasets
+		for _, n := range card.Notes {
+			fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", n)
+		}
 		for _, n := range card.Unmapped {
 			fmt.Fprintf(cmd.ErrOrStderr(), "note: card names %s, which is not a Prova ID; pass it as --parent/--dataset ID:RELATION once registered\n", n)
 		}
