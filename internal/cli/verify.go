@@ -16,6 +16,7 @@ import (
 	"github.com/prova-network/prova/internal/fingerprint"
 	"github.com/prova-network/prova/internal/modelsign"
 	"github.com/prova-network/prova/internal/verify/proven"
+	regcli "github.com/prova-network/prova/x/registry/client/cli"
 	regtypes "github.com/prova-network/prova/x/registry/types"
 )
 
@@ -59,7 +60,7 @@ otherwise the files that differ, are missing or are not signed are listed.`,
     --identity alice@example.com --issuer https://accounts.google.com`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if sig, _ := cmd.Flags().GetString(flagSignature); sig != "" {
+			if sig, _ := cmd.Flags().GetString(regcli.FlagSignature); sig != "" {
 				return verifySignature(cmd, args[0], sig)
 			}
 			id, err := artifactID(cmd, args[0])
@@ -96,27 +97,8 @@ otherwise the files that differ, are missing or are not signed are listed.`,
 	}
 	addFingerprintFlags(cmd)
 	addTrustFlags(cmd)
-	addSignatureFlags(cmd)
+	regcli.AddSignatureFlags(cmd, "OpenSSF model signature (model_signing's model.sig) to verify PATH against, offline")
 	return cmd
-}
-
-// Flags of the model signature mode.
-const (
-	flagSignature   = "signature"
-	flagSigKey      = "key"
-	flagCertChain   = "cert-chain"
-	flagTrustedRoot = "trusted-root"
-	flagIdentity    = "identity"
-	flagIssuer      = "issuer"
-)
-
-func addSignatureFlags(cmd *cobra.Command) {
-	cmd.Flags().String(flagSignature, "", "OpenSSF model signature (model_signing's model.sig) to verify PATH against, offline")
-	cmd.Flags().String(flagSigKey, "", "with --signature: PEM public key of the signer")
-	cmd.Flags().StringArray(flagCertChain, nil, "with --signature: PEM file of CA certificates to trust (repeatable)")
-	cmd.Flags().String(flagTrustedRoot, "", "with --signature: Sigstore trusted_root.json")
-	cmd.Flags().String(flagIdentity, "", "with --trusted-root: the signer's identity (certificate email or URI)")
-	cmd.Flags().String(flagIssuer, "", "with --trusted-root: the OIDC issuer of the identity")
 }
 
 // signatureJSON is the -o json output of the signature mode.
@@ -140,12 +122,7 @@ type mismatchJSON struct {
 
 // verifySignature runs the --signature mode: no chain, no light client.
 func verifySignature(cmd *cobra.Command, path, sigPath string) error {
-	var tf modelsign.TrustFiles
-	tf.Key, _ = cmd.Flags().GetString(flagSigKey)
-	tf.CertChain, _ = cmd.Flags().GetStringArray(flagCertChain)
-	tf.TrustedRoot, _ = cmd.Flags().GetString(flagTrustedRoot)
-	tf.Identity, _ = cmd.Flags().GetString(flagIdentity)
-	tf.Issuer, _ = cmd.Flags().GetString(flagIssuer)
+	tf := regcli.SignatureTrust(cmd)
 	asJSON := false
 	if o, _ := cmd.Flags().GetString(flags.FlagOutput); o == flags.OutputFormatJSON {
 		asJSON = true
@@ -184,7 +161,7 @@ func verifySignature(cmd *cobra.Command, path, sigPath string) error {
 		}
 	}
 	if err != nil {
-		return &ExitError{Code: 1, Err: withSignatureHint(err)}
+		return &ExitError{Code: 1, Err: regcli.WithSignatureHint(err)}
 	}
 	if !asJSON {
 		w := cmd.OutOrStdout()
@@ -207,14 +184,6 @@ func runSignatureCheck(cmd *cobra.Command, path, sigPath string, tf modelsign.Tr
 		return nil, fmt.Errorf("%s: %w", sigPath, err)
 	}
 	return modelsign.VerifyModel(cmd.Context(), path, sigPath, b, trust, workers)
-}
-
-// withSignatureHint adds what to pass when the trust flags do not fit.
-func withSignatureHint(err error) error {
-	if !errors.Is(err, modelsign.ErrNoTrust) {
-		return err
-	}
-	return fmt.Errorf("%w\nHint: pass --%s signer.pub for a key bundle, --%s ca.pem for a certificate bundle, or --%s trusted_root.json --%s ID --%s URL for a Sigstore bundle", err, flagSigKey, flagCertChain, flagTrustedRoot, flagIdentity, flagIssuer)
 }
 
 // artifactID returns the ID of arg: the fingerprint of a path, or arg itself

@@ -76,40 +76,19 @@ ID should cover only the signed files.`,
 	cmd.Flags().String(flagCardURI, "", "where the model card is published")
 	cmd.Flags().String(flagTrainingRun, "", "digest ID of the training-run record")
 	cmd.Flags().String(flagFormat, "", "weights format (default: detected)")
-	cmd.Flags().String(flagSignature, "", "OpenSSF model signature (model.sig) that PATH must match before it is registered")
-	cmd.Flags().String(flagSigKey, "", "with --signature: PEM public key of the signer")
-	cmd.Flags().StringArray(flagCertChain, nil, "with --signature: PEM file of CA certificates to trust (repeatable)")
-	cmd.Flags().String(flagTrustedRoot, "", "with --signature: Sigstore trusted_root.json")
-	cmd.Flags().String(flagIdentity, "", "with --trusted-root: the signer's identity (certificate email or URI)")
-	cmd.Flags().String(flagIssuer, "", "with --trusted-root: the OIDC issuer of the identity")
+	AddSignatureFlags(cmd, "OpenSSF model signature (model.sig) that PATH must match before it is registered")
 	addCommonFlags(cmd)
 	return cmd
 }
 
-// Flags of the model signature check (the same as provad verify's).
-const (
-	flagSignature   = "signature"
-	flagSigKey      = "key"
-	flagCertChain   = "cert-chain"
-	flagTrustedRoot = "trusted-root"
-	flagIdentity    = "identity"
-	flagIssuer      = "issuer"
-)
-
 // verifyModelSignature checks --signature, if given, against the files at
 // path and prints what it verified; any failure refuses the registration.
 func verifyModelSignature(cmd *cobra.Command, path string) error {
-	sigPath, _ := cmd.Flags().GetString(flagSignature)
+	sigPath, _ := cmd.Flags().GetString(FlagSignature)
 	if sigPath == "" {
 		return nil
 	}
-	var tf modelsign.TrustFiles
-	tf.Key, _ = cmd.Flags().GetString(flagSigKey)
-	tf.CertChain, _ = cmd.Flags().GetStringArray(flagCertChain)
-	tf.TrustedRoot, _ = cmd.Flags().GetString(flagTrustedRoot)
-	tf.Identity, _ = cmd.Flags().GetString(flagIdentity)
-	tf.Issuer, _ = cmd.Flags().GetString(flagIssuer)
-	trust, err := tf.Load()
+	trust, err := SignatureTrust(cmd).Load()
 	if err != nil {
 		return fmt.Errorf("--signature: %w", err)
 	}
@@ -119,10 +98,7 @@ func verifyModelSignature(cmd *cobra.Command, path string) error {
 	}
 	r, err := modelsign.VerifyModel(cmd.Context(), path, sigPath, b, trust, 0)
 	if err != nil {
-		if errors.Is(err, modelsign.ErrNoTrust) {
-			err = fmt.Errorf("%w; pass --%s, --%s, or --%s with --%s and --%s", err, flagSigKey, flagCertChain, flagTrustedRoot, flagIdentity, flagIssuer)
-		}
-		return fmt.Errorf("not registering %s: model signature %s: %w", path, sigPath, err)
+		return WithSignatureHint(fmt.Errorf("not registering %s: model signature %s: %w", path, sigPath, err))
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "model signature verified (%s): signed by %s, subject %s, %d files match\n",
 		r.Method, r.Signer(), r.Manifest.Digest, r.Files)
