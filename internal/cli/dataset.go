@@ -11,6 +11,8 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
+	"github.com/prova-network/prova/internal/croissant"
+	"github.com/prova-network/prova/internal/fingerprint"
 	"github.com/prova-network/prova/internal/records"
 	"github.com/prova-network/prova/internal/verify/proven"
 )
@@ -24,11 +26,112 @@ const (
 func datasetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dataset",
-		Short: "Prove that a record is in a registered dataset, and check such proofs",
+		Short: "Prove that a record is in a registered dataset, check such proofs, export Croissant metadata",
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(datasetProveCommand(), datasetVerifyProofCommand())
+	cmd.AddCommand(datasetProveCommand(), datasetVerifyProofCommand(), datasetCroissantCommand())
 	return cmd
+}
+
+const flagMetadata = "metadata"
+
+func datasetCroissantCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "croissant ID",
+		Short: "Write Croissant (JSON-LD) metadata for a registered dataset, with its proven record root and contributors",
+		Long: `Read the dataset's record, proven against a light-client-verified header, and
+write it as Croissant metadata (JSON-LD): the artifact ID as schema.org
+identifier and prova:artifactId, the contributors as creators (schema.org
+Person nodes named by account, with prova:shareBps), and the record root,
+record count, owner and the chain, height and app hash it was proven at as
+prova: properties.
+
+The chain holds no file list. With --metadata, the registered Croissant
+document (its artifact ID must be the dataset's metadata digest) is written
+whole with those facts added, distribution and record sets included.`,
+		Example: `  provad dataset croissant blake3:5231... --metadata titanic/metadata.json --trust-genesis > croissant.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := fingerprint.ParseDigest(args[0])
+			if err != nil {
+				return err
+			}
+			var doc []byte
+			metaPath, _ := cmd.Flags().GetString(flagMetadata)
+			if metaPath != "" {
+				if doc, err = os.ReadFile(metaPath); err != nil {
+					return err
+				}
+				if _, err := croissant.Parse(doc); err != nil {
+					return fmt.Errorf("%s: %w", metaPath, err)
+				}
+			}
+			lc, _, err := lightClientFromCmd(cmd)
+			if err != nil {
+				return err
+			}
+			defer lc.Close()
+			pv, err := readerFor(lc, 0).Provenance(cmd.Context(), id.String())
+			if err != nil {
+				return err
+			}
+			if pv.Subject.Kind != "dataset" {
+				return fmt.Errorf("%s is a %s, not a dataset", id, pv.Subject.Kind)
+			}
+			ds := pv.Subject.Dataset
+			facts := croissant.Facts{
+				ID: ds.Info.Id, Name: ds.Info.Name, Version: ds.Info.Version, License: ds.Info.License, Owner: ds.Owner,
+				RecordRoot: ds.Info.RecordRoot, RecordCount: ds.Info.RecordCount,
+				MetadataURI: ds.Info.MetadataUri, MetadataDigest: ds.Info.MetadataDigest,
+				ChainID: pv.ChainID, Height: pv.Height, AppHash: pv.AppHash,
+			}
+			for _, c := range ds.Info.Contributors {
+				facts.Contributors = append(facts.Contributors, croissant.Contributor{Address: c.Address, ShareBps: c.ShareBps})
+			}
+			var out []byte
+			if doc == nil {
+				out, err = croissant.Describe(facts)
+			} else {
+				if err := checkMetadataDigest(cmd, metaPath, ds.Info.MetadataDigest); err != nil {
+					return err
+				}
+				out, err = croissant.Annotate(doc, facts)
+			}
+			if err != nil {
+				return err
+			}
+			if path, _ := cmd.Flags().GetString(flagOutFile); path != "" {
+				return os.WriteFile(path, out, 0o644)
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	cmd.Flags().String(flagMetadata, "", "the registered Croissant metadata file, to write whole with Prova's facts added")
+	cmd.Flags().String(flagOutFile, "", "write the metadata to this file instead of stdout")
+	addTrustFlags(cmd)
+	return cmd
+}
+
+// checkMetadataDigest checks that the file at path is the metadata document
+// the dataset registered: its artifact ID, with the registered digest's
+// algorithm, is that digest.
+func checkMetadataDigest(cmd *cobra.Command, path, registered string) error {
+	if registered == "" {
+		return fmt.Errorf("the dataset registered no metadata digest, so %s cannot be shown to be its metadata; leave out --metadata", path)
+	}
+	want, err := fingerprint.ParseDigest(registered)
+	if err != nil {
+		return fmt.Errorf("registered metadata digest: %w", err)
+	}
+	m, err := fingerprint.Fingerprint(cmd.Context(), path, fingerprint.Options{Algorithm: want.Algorithm})
+	if err != nil {
+		return err
+	}
+	if m.Digest != want {
+		return fmt.Errorf("%s has artifact ID %s, but the dataset registered metadata %s: this is not the registered metadata", path, m.Digest, want)
+	}
+	return nil
 }
 
 func datasetProveCommand() *cobra.Command {

@@ -38,6 +38,8 @@ const (
 	flagTrainingRun = "training-run-digest"
 	flagFormat      = "format"
 	flagDryRun      = "print-only"
+	flagCroissant   = "croissant"
+	flagDataDir     = "data-dir"
 )
 
 // GetTxCmd returns `provad tx registry`.
@@ -55,32 +57,65 @@ func GetTxCmd() *cobra.Command {
 
 func registerDatasetCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "register-dataset PATH",
+		Use:   "register-dataset [PATH]",
 		Short: "Hash a dataset (file or directory) and register it",
 		Long: `Hash PATH into its artifact ID and register it with its license, usage terms
 and contributors. With --records, the dataset also commits to its records
 (JSONL lines, CSV rows, or the files of a directory) with an RFC 6962 Merkle
-root, so each record's membership can later be proven on its own.`,
+root, so each record's membership can later be proven on its own.
+
+With --croissant, the name, version and license come from Croissant metadata
+(flags override them), every distribution file is checked against its sha256
+or md5 (files are relative to the metadata file's directory; a contentUrl
+that is a URL is looked for by its file name in data/ there, or in
+--data-dir), and the metadata digest is the metadata file's artifact ID.
+Without PATH, the dataset is the directory holding all the distribution
+files, which must hold nothing else (titanic/data for a metadata file whose
+files are data/*.csv).`,
 		Example: `  provad tx registry register-dataset ./corpus.jsonl --name my-corpus --license CC-BY-4.0 \
     --use commercial --attribution --records ./corpus.jsonl \
-    --contributor prova1...:6000 --contributor prova1...:4000 --from alice`,
-		Args: cobra.ExactArgs(1),
+    --contributor prova1...:6000 --contributor prova1...:4000 --from alice
+  provad tx registry register-dataset --croissant titanic/metadata.json --records titanic/data/titanic.csv --from alice`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
 			if err != nil {
 				return err
 			}
-			id, err := fingerprintPath(cmd, args[0])
+			var cr *croissantDataset
+			if metaPath, _ := cmd.Flags().GetString(flagCroissant); metaPath != "" {
+				dataDir, _ := cmd.Flags().GetString(flagDataDir)
+				if cr, err = readCroissant(cmd, metaPath, dataDir); err != nil {
+					return err
+				}
+			}
+			var path string
+			switch {
+			case len(args) == 1:
+				path = args[0]
+			case cr != nil:
+				if path, err = cr.dataRoot(cmd); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("give the dataset's PATH, or its Croissant metadata with --croissant")
+			}
+			id, err := fingerprintPath(cmd, path)
 			if err != nil {
 				return err
 			}
 			info := types.DatasetInfo{Id: id}
 			info.Name, _ = cmd.Flags().GetString(flagName)
-			if info.Name == "" {
-				info.Name = baseName(args[0])
-			}
 			info.Version, _ = cmd.Flags().GetString(flagVersion)
 			info.License, _ = cmd.Flags().GetString(flagLicense)
+			if cr != nil {
+				if err := cr.fill(cmd, &info); err != nil {
+					return err
+				}
+			}
+			if info.Name == "" {
+				info.Name = baseName(path)
+			}
 			use, _ := cmd.Flags().GetString(flagUse)
 			if info.Usage.Use, err = parseUse(use); err != nil {
 				return err
@@ -98,8 +133,12 @@ root, so each record's membership can later be proven on its own.`,
 				info.RecordRoot, info.RecordCount = tree.Root(), tree.Size()
 				fmt.Fprintf(cmd.ErrOrStderr(), "records: %d, root %X\n", tree.Size(), tree.Root())
 			}
-			info.MetadataUri, _ = cmd.Flags().GetString(flagMetaURI)
-			info.MetadataDigest, _ = cmd.Flags().GetString(flagMetaDigest)
+			if uri, _ := cmd.Flags().GetString(flagMetaURI); uri != "" {
+				info.MetadataUri = uri
+			}
+			if digest, _ := cmd.Flags().GetString(flagMetaDigest); digest != "" {
+				info.MetadataDigest = digest
+			}
 			msg := &types.MsgRegisterDataset{Owner: clientCtx.GetFromAddress().String(), Dataset: info}
 			if err := msg.ValidateBasic(); err != nil {
 				return err
@@ -117,6 +156,8 @@ root, so each record's membership can later be proven on its own.`,
 	cmd.Flags().String(flagRecords, "", "commit to the records of this JSONL/CSV file or directory")
 	cmd.Flags().String(flagMetaURI, "", "URI of a description (e.g. a Croissant file)")
 	cmd.Flags().String(flagMetaDigest, "", "digest ID of that description")
+	cmd.Flags().String(flagCroissant, "", "Croissant metadata (JSON-LD) of the dataset: name, license, version and files, each file checked against its checksum")
+	cmd.Flags().String(flagDataDir, "", "where to look for Croissant files whose contentUrl is a URL (default: data/ next to the metadata)")
 	addCommonFlags(cmd)
 	return cmd
 }
