@@ -21,8 +21,13 @@
 #	COLD_REPS     cold repetitions of dd and provad, each with the whole page
 #	              cache dropped and with only the file evicted (default 3;
 #	              the median is reported)
-#	SKIP_BUILD=1  reuse build/provad
+#	SKIP_BUILD=1  reuse build/provad (and build/provad-purego)
 #	SKIP_COLD=1   skip the cold-cache part (needs root to drop caches)
+#	PATHS=0       skip the other code paths: provad without memory maps
+#	              (PROVA_HASH_MMAP=0), without the AVX-512 kernel
+#	              (GODEBUG=cpu.avx512f=off: the AVX2 one) and with no
+#	              assembly at all (built with -tags purego); they run by
+#	              default, on the file, warm, and cold without maps
 #
 # Figures are decimal GB/s (10^9 bytes per second of wall time); RSS is the
 # peak resident set size reported by GNU time (%M, KiB), shown in MiB.
@@ -31,6 +36,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 PROVAD="$ROOT/build/provad"
+PROVAD_PUREGO="$ROOT/build/provad-purego"
+PATHS=${PATHS:-1}
 
 FILE_MIB=${FILE_MIB:-4096}
 SHARDS=${SHARDS:-8}
@@ -49,6 +56,10 @@ need sha256sum || { echo "sha256sum (coreutils) missing" >&2; exit 1; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	echo "building $PROVAD" >&2
 	go build -o "$PROVAD" ./cmd/provad
+	if [ "$PATHS" = 1 ]; then
+		echo "building $PROVAD_PUREGO (-tags purego)" >&2
+		go build -tags purego -o "$PROVAD_PUREGO" ./cmd/provad
+	fi
 fi
 
 # Disk space: the file plus the shards, with 1 GiB to spare. If that does
@@ -144,6 +155,11 @@ for rep in $(seq 1 "$REPS"); do
 		run "file  b3sum --num-threads 2" "$FILE_BYTES" b3sum --num-threads 2 "$FILE"
 		run "file  provad hash --algo sha256" "$FILE_BYTES" "$PROVAD" hash "$FILE" --algo sha256
 		run "file  sha256sum" "$FILE_BYTES" sha256sum "$FILE"
+		if [ "$PATHS" = 1 ]; then
+			run "file  provad hash, no mmap" "$FILE_BYTES" env PROVA_HASH_MMAP=0 "$PROVAD" hash "$FILE"
+			run "file  provad hash, no AVX-512" "$FILE_BYTES" env GODEBUG=cpu.avx512f=off "$PROVAD" hash "$FILE"
+			run "file  provad hash, purego" "$FILE_BYTES" "$PROVAD_PUREGO" hash "$FILE"
+		fi
 		run "dir   provad hash (blake3)" "$DIR_BYTES" "$PROVAD" hash "$DIR"
 		run "dir   b3sum --num-threads 2" "$DIR_BYTES" b3sum --num-threads 2 "$DIR"/*
 		run "dir   provad hash --algo sha256" "$DIR_BYTES" "$PROVAD" hash "$DIR" --algo sha256
@@ -166,6 +182,11 @@ for kind in file dir; do
 	ss=$(get "${k}sha256sum")
 	echo "$kind: provad blake3 / b3sum = $(ratio "$pb" "$bb");  provad sha256 / sha256sum = $(ratio "$ps" "$ss")"
 done
+if [ "$PATHS" = 1 ]; then
+	for v in "no mmap" "no AVX-512" "purego"; do
+		echo "file: provad hash, $v / b3sum = $(ratio "$(get "file  provad hash, $v")" "$(get "file  b3sum --num-threads 2")")"
+	done
+fi
 echo "(targets: blake3 >= 3.5 GB/s and >= 0.9x b3sum, RSS <= 256 MiB; sha256 >= 0.6 GB/s)"
 
 if [ "${SKIP_COLD:-0}" != 1 ]; then
@@ -189,6 +210,10 @@ if [ "${SKIP_COLD:-0}" != 1 ]; then
 			run "cold file  dd bs=16M" "$FILE_BYTES" dd if="$FILE" of=/dev/null bs=16M
 			evict
 			run "cold file  provad hash (blake3)" "$FILE_BYTES" "$PROVAD" hash "$FILE"
+			if [ "$PATHS" = 1 ]; then
+				evict
+				run "cold file  provad hash, no mmap" "$FILE_BYTES" env PROVA_HASH_MMAP=0 "$PROVAD" hash "$FILE"
+			fi
 			echo "   (cold rep $rep done, load average $(loadavg))" >&2
 		done | tee "$WORK/cold.txt"
 		summarize <"$WORK/cold.txt" >"$WORK/cold.tsv"
@@ -199,7 +224,7 @@ if [ "${SKIP_COLD:-0}" != 1 ]; then
 		done
 		# Per repetition, the two commands ran back to back.
 		awk '{ gbs = $(NF-3); kind = $0; sub(/[[:space:]]+(dd|provad) .*$/, "", kind)
-			if ($0 ~ / dd bs=/) d[kind] = gbs; else printf "%-10s pair: provad / dd = %.2f\n", kind, gbs / d[kind] }' "$WORK/cold.txt"
+			if ($0 ~ / dd bs=/) d[kind] = gbs; else if ($0 ~ /\(blake3\)/) printf "%-10s pair: provad / dd = %.2f\n", kind, gbs / d[kind] }' "$WORK/cold.txt"
 	else
 		echo "cannot drop the page cache (need root: echo 3 > /proc/sys/vm/drop_caches); cold part skipped"
 	fi
