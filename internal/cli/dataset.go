@@ -26,7 +26,7 @@ const (
 func datasetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dataset",
-		Short: "Prove that a record is in a registered dataset, check such proofs, export Croissant metadata",
+		Short: "Prove that a record is in a registered dataset, and check such proofs",
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(datasetProveCommand(), datasetVerifyProofCommand(), datasetCroissantCommand())
