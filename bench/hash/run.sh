@@ -23,8 +23,9 @@
 #	              the median is reported)
 #	SKIP_BUILD=1  reuse build/provad (and build/provad-purego)
 #	SKIP_COLD=1   skip the cold-cache part (needs root to drop caches)
-#	PATHS=0       skip the other code paths: provad without memory maps
-#	              (PROVA_HASH_MMAP=0), without the AVX-512 kernel
+#	PATHS=0       skip the other code paths: provad with each read method
+#	              forced (PROVA_HASH_READ=pread, =mmap; the default, auto,
+#	              times both and keeps the cheaper), without the AVX-512 kernel
 #	              (GODEBUG=cpu.avx512f=off: the AVX2 one) and with no
 #	              assembly at all (built with -tags purego); they run by
 #	              default, on the file, warm, and cold without maps
@@ -156,7 +157,8 @@ for rep in $(seq 1 "$REPS"); do
 		run "file  provad hash --algo sha256" "$FILE_BYTES" "$PROVAD" hash "$FILE" --algo sha256
 		run "file  sha256sum" "$FILE_BYTES" sha256sum "$FILE"
 		if [ "$PATHS" = 1 ]; then
-			run "file  provad hash, no mmap" "$FILE_BYTES" env PROVA_HASH_MMAP=0 "$PROVAD" hash "$FILE"
+			run "file  provad hash, pread" "$FILE_BYTES" env PROVA_HASH_READ=pread "$PROVAD" hash "$FILE"
+			run "file  provad hash, mmap" "$FILE_BYTES" env PROVA_HASH_READ=mmap "$PROVAD" hash "$FILE"
 			run "file  provad hash, no AVX-512" "$FILE_BYTES" env GODEBUG=cpu.avx512f=off "$PROVAD" hash "$FILE"
 			run "file  provad hash, purego" "$FILE_BYTES" "$PROVAD_PUREGO" hash "$FILE"
 		fi
@@ -183,7 +185,7 @@ for kind in file dir; do
 	echo "$kind: provad blake3 / b3sum = $(ratio "$pb" "$bb");  provad sha256 / sha256sum = $(ratio "$ps" "$ss")"
 done
 if [ "$PATHS" = 1 ]; then
-	for v in "no mmap" "no AVX-512" "purego"; do
+	for v in "pread" "mmap" "no AVX-512" "purego"; do
 		echo "file: provad hash, $v / b3sum = $(ratio "$(get "file  provad hash, $v")" "$(get "file  b3sum --num-threads 2")")"
 	done
 fi
@@ -212,11 +214,15 @@ if [ "${SKIP_COLD:-0}" != 1 ]; then
 			run "cold file  provad hash (blake3)" "$FILE_BYTES" "$PROVAD" hash "$FILE"
 			if [ "$PATHS" = 1 ]; then
 				evict
-				run "cold file  provad hash, no mmap" "$FILE_BYTES" env PROVA_HASH_MMAP=0 "$PROVAD" hash "$FILE"
+				run "cold file  provad hash, pread" "$FILE_BYTES" env PROVA_HASH_READ=pread "$PROVAD" hash "$FILE"
+				evict
+				run "cold file  provad hash, mmap" "$FILE_BYTES" env PROVA_HASH_READ=mmap "$PROVAD" hash "$FILE"
 			fi
 			echo "   (cold rep $rep done, load average $(loadavg))" >&2
 		done | tee "$WORK/cold.txt"
 		summarize <"$WORK/cold.txt" >"$WORK/cold.tsv"
+		echo "== cold summary (median GB/s, max peak RSS)"
+		awk -F'\t' '{ printf "%-34s %7.2f GB/s %7.1f MiB\n", $1, $2, $3 }' "$WORK/cold.tsv"
 		for kind in "cold " "cold file "; do
 			dd_gbs=$(awk -F'\t' -v l="${kind} dd bs=16M" '$1 == l { print $2 }' "$WORK/cold.tsv")
 			pv_gbs=$(awk -F'\t' -v l="${kind} provad hash (blake3)" '$1 == l { print $2 }' "$WORK/cold.tsv")

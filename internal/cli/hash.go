@@ -25,8 +25,8 @@ const (
 	flagMethod    = "method"
 	flagWorkers   = "workers"
 
-	// envHashMmap=0 turns off memory-mapped hashing (Options.NoMmap).
-	envHashMmap = "PROVA_HASH_MMAP"
+	// envHashRead sets Options.Read: auto, mmap or pread.
+	envHashRead = "PROVA_HASH_READ"
 )
 
 func hashCommand() *cobra.Command {
@@ -60,8 +60,10 @@ unless --symlinks says otherwise, except in a Hugging Face cache snapshot
 repository folder are followed, so a snapshot hashes like a copy of its files.
 A directory with nothing to hash has an ID too: the hash of no bytes.
 
-Large files are hashed through memory maps where the system allows;
-PROVA_HASH_MMAP=0 in the environment reads them instead (same digests).`,
+Large files reach the hash through memory maps or through read(), whichever
+costs less CPU on this machine: the first 64 MiB are hashed both ways and
+timed. PROVA_HASH_READ=mmap or pread in the environment fixes the method
+(the digests are the same either way).`,
 		Example: `  provad hash ./my-model
   provad hash ./my-model --algo sha256 --manifest manifest.json
   provad hash ./data --ignore '*.tmp' -o json
@@ -147,8 +149,12 @@ func fingerprintOptions(cmd *cobra.Command) (fingerprint.Options, error) {
 		return o, fmt.Errorf("%w: method %q (want auto, files or shards)", fingerprint.ErrInvalidOptions, method)
 	}
 	o.Workers, _ = cmd.Flags().GetInt(flagWorkers)
-	// For comparisons (docs/PERFORMANCE.md): read files instead of mapping them.
-	o.NoMmap = os.Getenv(envHashMmap) == "0"
+	// For comparisons (docs/PERFORMANCE.md) and odd file systems.
+	if v := os.Getenv(envHashRead); v != "" {
+		if o.Read, err = fingerprint.ParseReadMethod(v); err != nil {
+			return o, fmt.Errorf("%s: %w", envHashRead, err)
+		}
+	}
 	return o, nil
 }
 

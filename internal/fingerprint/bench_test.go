@@ -26,9 +26,9 @@ func BenchmarkFingerprint(b *testing.B) {
 		{"blake3/1file-64MiB-shards", "single", Options{ShardSize: 64 << 20}},
 		{"sha256/4files", "multi", Options{Algorithm: SHA256}},
 		// The same with reads instead of memory maps.
-		{"blake3/4files/nommap", "multi", Options{NoMmap: true}},
-		{"blake3/1file-64MiB-shards/nommap", "single", Options{ShardSize: 64 << 20, NoMmap: true}},
-		{"sha256/4files/nommap", "multi", Options{Algorithm: SHA256, NoMmap: true}},
+		{"blake3/4files/nommap", "multi", Options{Read: ReadPread}},
+		{"blake3/1file-64MiB-shards/nommap", "single", Options{ShardSize: 64 << 20, Read: ReadPread}},
+		{"sha256/4files/nommap", "multi", Options{Algorithm: SHA256, Read: ReadPread}},
 	}
 	for _, bufSize := range []int{256 << 10, 1 << 20, 4 << 20} {
 		cases = append(cases, struct {

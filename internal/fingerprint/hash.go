@@ -9,10 +9,12 @@ import (
 	"hash"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // span is one unit of hashing work: bytes [start, end) of a file. A span that
@@ -164,7 +166,7 @@ func hashSpans(ctx context.Context, files []fileEntry, spans []span, o Options) 
 		wg.Go(func() {
 			w := newPieceWorker(o)
 			defer w.close()
-			if w.mmap {
+			if w.read != ReadPread {
 				// A mapped file truncated by another process faults
 				// (SIGBUS) when the lost pages are read; with this the
 				// fault is a panic that hashMapped recovers from.
@@ -286,13 +288,14 @@ func (st *spanState) join(cvs [][8]uint32) [DigestSize]byte {
 
 // pieceWorker is one worker's reusable buffer and hash states.
 type pieceWorker struct {
-	alg  Algorithm
-	mmap bool // hash large files through memory maps
-	buf  []byte
-	b3   *b3
-	sha  hash.Hash
-	fh   *os.File // open file of the previous piece, kept for the next
-	file int      // its index in the file list
+	alg   Algorithm
+	read  ReadMethod // how large files are read
+	noMap bool       // the current file's file system refused a map
+	buf   []byte
+	b3    *b3
+	sha   hash.Hash
+	fh    *os.File // open file of the previous piece, kept for the next
+	file  int      // its index in the file list
 }
 
 func (w *pieceWorker) close() {
@@ -303,7 +306,7 @@ func (w *pieceWorker) close() {
 }
 
 func newPieceWorker(o Options) *pieceWorker {
-	w := &pieceWorker{alg: o.Algorithm, mmap: !o.NoMmap, buf: make([]byte, o.BufferSize), file: -1}
+	w := &pieceWorker{alg: o.Algorithm, read: o.Read, buf: make([]byte, o.BufferSize), file: -1}
 	if o.Algorithm == SHA256 {
 		w.sha = sha256.New()
 	} else {
@@ -327,7 +330,7 @@ func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p pie
 			return err
 		}
 		adviseSequential(fh)
-		w.fh, w.file = fh, s.file
+		w.fh, w.file, w.noMap = fh, s.file, false
 	}
 	fh := w.fh
 	if err := sameFile(fh, f); err != nil {
@@ -339,39 +342,74 @@ func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p pie
 	} else {
 		w.b3.resetAt(uint64((p.start - s.start) / b3ChunkSize))
 	}
-	off := p.start
-	if w.mmap && f.info.Size() >= mmapMinSize {
-		var err error
-		if off, err = w.hashMapped(ctx, fh, f, p, prog); err != nil {
-			return err
-		}
-	}
-	buf := w.buf
-	for off < p.end {
+	// Window by window: mmapWindow bytes through a map or through the
+	// buffer, as w.method says; while ReadAuto is still measuring, each
+	// window is timed on its thread's CPU clock.
+	large := f.info.Size() >= mmapMinSize
+	for off := p.start; off < p.end; {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
-		want := min(int64(len(buf)), p.end-off)
-		n, err := fh.ReadAt(buf[:want], off)
+		end := min(off+mmapWindow, p.end)
+		m, sample := ReadPread, false
+		if large && !w.noMap {
+			m, sample = w.method()
+		}
+		var t0 time.Duration
+		if sample {
+			runtime.LockOSThread()
+			t0, _ = threadCPU()
+		}
+		start := off
+		var err error
+		if m == ReadMmap {
+			var mapped bool
+			mapped, err = w.hashMapped(ctx, fh, f, &off, end, p.end, prog)
+			if err == nil && !mapped {
+				w.noMap = true // this file system refuses maps: read the rest
+			}
+		} else {
+			err = w.hashRead(fh, f, &off, end, p.end, prog)
+		}
+		if sample {
+			if t1, ok := threadCPU(); ok && off > start {
+				autoRead.record(m, t1-t0, off-start)
+			}
+			runtime.UnlockOSThread()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return sameFile(fh, f)
+}
+
+// hashRead feeds bytes [*off, end) of fh, which ends the piece at pieceEnd
+// or before, into the hash state through the worker's buffer.
+func (w *pieceWorker) hashRead(fh *os.File, f fileEntry, off *int64, end, pieceEnd int64, prog *progress) error {
+	buf := w.buf
+	for *off < end {
+		want := min(int64(len(buf)), end-*off)
+		n, err := readAt(fh, buf[:want], *off)
 		if n > 0 {
-			off += int64(n)
+			*off += int64(n)
 			if w.sha != nil {
 				w.sha.Write(buf[:n]) // hash.Hash writes never fail
 			} else {
-				w.b3.update(buf[:n], off < p.end)
+				w.b3.update(buf[:n], *off < pieceEnd)
 			}
 			prog.add(int64(n))
 		}
 		if err != nil {
-			if errors.Is(err, io.EOF) && off < p.end {
-				return fmt.Errorf("%w: %s ended at byte %d, expected %d", ErrFileChanged, f.label(), off, f.info.Size())
+			if errors.Is(err, io.EOF) && *off < end {
+				return fmt.Errorf("%w: %s ended at byte %d, expected %d", ErrFileChanged, f.label(), *off, f.info.Size())
 			}
 			if !errors.Is(err, io.EOF) {
 				return err
 			}
 		}
 	}
-	return sameFile(fh, f)
+	return nil
 }
 
 // Memory maps. A warm file is hashed straight from the page cache through a
@@ -387,39 +425,33 @@ var (
 	mmapWindow  int64        = 4 << 20
 	mmapWindows atomic.Int64 // windows mapped so far, for tests
 	mapFile     = mapRange   // tests make it fail
+	readAt      = (*os.File).ReadAt
 )
 
-// hashMapped feeds bytes [p.start, p.end) of fh into the worker's hash state
-// through memory maps of at most mmapWindow bytes. It returns the offset it
-// reached: p.end, or less with a nil error when the operating system or
-// file system refuses a map (the caller reads the rest). A page fault
-// while reading a map, which is how a file truncated under the map shows,
-// is ErrFileChanged (the worker runs with debug.SetPanicOnFault).
-func (w *pieceWorker) hashMapped(ctx context.Context, fh *os.File, f fileEntry, p piece, prog *progress) (off int64, err error) {
-	off = p.start
+// hashMapped feeds bytes [*off, end) of fh, at most mmapWindow of them and
+// ending the piece at pieceEnd or before, into the hash state through a
+// memory map. It reports false with a nil error when the operating system
+// or file system refuses the map (the caller reads instead). A page fault
+// while reading the map, which is how a file truncated under it shows, is
+// ErrFileChanged (the worker runs with debug.SetPanicOnFault).
+func (w *pieceWorker) hashMapped(ctx context.Context, fh *os.File, f fileEntry, off *int64, end, pieceEnd int64, prog *progress) (mapped bool, err error) {
 	defer func() {
 		r := recover()
 		if r == nil {
 			return
 		}
 		if _, ok := r.(interface{ Addr() uintptr }); ok {
-			err = fmt.Errorf("%w: %s: memory fault reading near byte %d (truncated while hashed?)", ErrFileChanged, f.label(), off)
+			err = fmt.Errorf("%w: %s: memory fault reading near byte %d (truncated while hashed?)", ErrFileChanged, f.label(), *off)
 			return
 		}
 		panic(r)
 	}()
-	for off < p.end {
-		n := min(mmapWindow, p.end-off)
-		data, unmap, merr := mapFile(fh, off, n)
-		if merr != nil {
-			return off, nil
-		}
-		mmapWindows.Add(1)
-		if err := w.hashWindow(ctx, data, unmap, &off, p.end, prog); err != nil {
-			return off, err
-		}
+	data, unmap, merr := mapFile(fh, *off, end-*off)
+	if merr != nil {
+		return false, nil
 	}
-	return off, nil
+	mmapWindows.Add(1)
+	return true, w.hashWindow(ctx, data, unmap, off, pieceEnd, prog)
 }
 
 // hashWindow hashes one mapped window, advancing *off, and unmaps it, also

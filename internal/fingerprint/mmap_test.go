@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // setMmapBounds sets the mapping threshold and window for one test.
@@ -30,13 +31,13 @@ func TestMmapSameDigests(t *testing.T) {
 	}
 	for _, alg := range []Algorithm{BLAKE3, SHA256} {
 		for _, shard := range []int64{0, 12345} {
-			o := Options{Algorithm: alg, ShardSize: shard, Workers: 3}
+			o := Options{Algorithm: alg, ShardSize: shard, Workers: 3, Read: ReadMmap}
 			before := mmapWindows.Load()
 			mapped := mustFingerprint(t, dir, o)
 			if mmapWindows.Load() == before {
 				t.Fatal("no file was mapped")
 			}
-			o.NoMmap = true
+			o.Read = ReadPread
 			read := mustFingerprint(t, dir, o)
 			if len(Compare(read, mapped)) != 0 || read.Digest != mapped.Digest {
 				t.Fatalf("%s shard %d: mapped and read differ: %v", alg, shard, Compare(read, mapped))
@@ -67,8 +68,8 @@ func TestMmapSameDigests(t *testing.T) {
 	// Small buffers step through a window at odd places.
 	small := filepath.Join(dir, "f16385")
 	for _, alg := range []Algorithm{BLAKE3, SHA256} {
-		a := mustFingerprint(t, small, Options{Algorithm: alg, BufferSize: 7})
-		b := mustFingerprint(t, small, Options{Algorithm: alg, BufferSize: 7, NoMmap: true})
+		a := mustFingerprint(t, small, Options{Algorithm: alg, BufferSize: 7, Read: ReadMmap})
+		b := mustFingerprint(t, small, Options{Algorithm: alg, BufferSize: 7, Read: ReadPread})
 		if a.Digest != b.Digest {
 			t.Errorf("%s buffer 7: mapped %s, read %s", alg, a.Digest, b.Digest)
 		}
@@ -92,8 +93,8 @@ func TestMmapFallback(t *testing.T) {
 	}
 	t.Cleanup(func() { mapFile = real })
 	for _, alg := range []Algorithm{BLAKE3, SHA256} {
-		m := mustFingerprint(t, path, Options{Algorithm: alg, ShardSize: 30_000})
-		want := mustFingerprint(t, path, Options{Algorithm: alg, ShardSize: 30_000, NoMmap: true})
+		m := mustFingerprint(t, path, Options{Algorithm: alg, ShardSize: 30_000, Read: ReadMmap})
+		want := mustFingerprint(t, path, Options{Algorithm: alg, ShardSize: 30_000, Read: ReadPread})
 		if m.Digest != want.Digest {
 			t.Errorf("%s: %s, want %s", alg, m.Digest, want.Digest)
 		}
@@ -107,14 +108,15 @@ func TestMmapFallback(t *testing.T) {
 // ErrFileChanged, with a map (the lost pages fault: SIGBUS, turned into an
 // error) and without.
 func TestTruncatedWhileHashed(t *testing.T) {
-	for _, noMmap := range []bool{false, true} {
+	for _, read := range []ReadMethod{ReadMmap, ReadPread} {
+		noMmap := read == ReadPread
 		for _, alg := range []Algorithm{BLAKE3, SHA256} {
 			path := filepath.Join(t.TempDir(), "f")
 			writePattern(t, path, 12<<20)
 			truncated := false
 			before := mmapWindows.Load()
 			_, err := Fingerprint(t.Context(), path, Options{
-				Algorithm: alg, Workers: 1, BufferSize: 64 << 10, NoMmap: noMmap,
+				Algorithm: alg, Workers: 1, BufferSize: 64 << 10, Read: read,
 				Progress: func(done, _ int64) {
 					if done >= 1<<20 && !truncated {
 						truncated = true
@@ -133,4 +135,78 @@ func TestTruncatedWhileHashed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fakeThreadCPU makes threadCPU charge perByte[m] of CPU time per byte to
+// the method of the window being timed, for one test.
+func fakeThreadCPU(t *testing.T, mapNs, readNs float64) {
+	t.Helper()
+	var clock time.Duration
+	real := threadCPU
+	threadCPU = func() (time.Duration, bool) { return clock, true }
+	realMap := mapFile
+	mapFile = func(fh *os.File, off, n int64) ([]byte, func(), error) {
+		clock += time.Duration(mapNs * float64(n))
+		return realMap(fh, off, n)
+	}
+	realRead := readAt
+	readAt = func(fh *os.File, b []byte, off int64) (int, error) {
+		clock += time.Duration(readNs * float64(len(b)))
+		return realRead(fh, b, off)
+	}
+	autoRead.reset()
+	t.Cleanup(func() {
+		threadCPU, mapFile, readAt = real, realMap, realRead
+		autoRead.reset()
+	})
+}
+
+// TestReadAuto: ReadAuto times both methods on the first windows and keeps
+// the cheaper one (maps only when clearly cheaper), with the same digests
+// whichever it is.
+func TestReadAuto(t *testing.T) {
+	setMmapBounds(t, 1, 1<<20)
+	path := filepath.Join(t.TempDir(), "f")
+	writePattern(t, path, 80<<20+12345)
+	want := mustFingerprint(t, path, Options{Read: ReadPread})
+	for _, tt := range []struct {
+		name          string
+		mapNs, readNs float64
+		want          ReadMethod
+	}{
+		{"maps cost 3.6x (virtual machine)", 3.6, 1, ReadPread},
+		{"maps cost half (bare metal)", 0.5, 1, ReadMmap},
+		{"near tie", 0.95, 1, ReadPread},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fakeThreadCPU(t, tt.mapNs, tt.readNs)
+			// One worker: its windows alternate between the methods until
+			// both have calibrationBytes.
+			got := mustFingerprint(t, path, Options{Workers: 1})
+			if got.Digest != want.Digest {
+				t.Fatalf("digest %s, want %s", got.Digest, want.Digest)
+			}
+			if AutoRead() != tt.want {
+				t.Fatalf("chose %s, want %s", AutoRead(), tt.want)
+			}
+			before := mmapWindows.Load()
+			mustFingerprint(t, path, Options{Workers: 2})
+			if mapped := mmapWindows.Load() > before; mapped != (tt.want == ReadMmap) {
+				t.Fatalf("after choosing %s, windows mapped: %v", tt.want, mapped)
+			}
+		})
+	}
+	t.Run("no thread clock", func(t *testing.T) {
+		autoRead.reset()
+		real := threadCPU
+		threadCPU = func() (time.Duration, bool) { return 0, false }
+		t.Cleanup(func() { threadCPU = real; autoRead.reset() })
+		before := mmapWindows.Load()
+		if got := mustFingerprint(t, path, Options{}); got.Digest != want.Digest {
+			t.Fatalf("digest %s, want %s", got.Digest, want.Digest)
+		}
+		if AutoRead() != ReadPread || mmapWindows.Load() != before {
+			t.Fatalf("chose %s, mapped %d windows", AutoRead(), mmapWindows.Load()-before)
+		}
+	})
 }

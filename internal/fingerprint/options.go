@@ -135,13 +135,58 @@ type Options struct {
 	Progress ProgressFunc
 	// BufferSize is the per-worker read buffer; zero means DefaultBufferSize.
 	BufferSize int
-	// NoMmap reads every file with pread into the worker's buffer. By
-	// default files of 1 MiB and more are hashed through read-only memory
-	// maps where the operating system has them (Linux, macOS, the BSDs),
-	// 4 MiB per worker at a time, which saves copying cached pages; a
-	// file system that refuses maps is read instead. The digests are the
-	// same either way.
-	NoMmap bool
+	// Read says how large files reach the hash: through read-only memory
+	// maps or copied by pread into the worker's buffer. The zero value,
+	// ReadAuto, measures both on the first large files and keeps the one
+	// that costs less CPU time per byte on this machine. The digests are
+	// the same either way.
+	Read ReadMethod
+}
+
+// ReadMethod is how the bytes of files of mmapMinSize or more are read.
+type ReadMethod int
+
+// Read methods.
+const (
+	// ReadAuto hashes the first windows of large files both ways, timing
+	// the CPU each costs the thread that does it, and then uses the
+	// cheaper one for the rest of the process. Which one wins depends on
+	// the machine, not only on the CPU: on a bare-metal Xeon a map saves
+	// the copy out of the page cache, while in a virtual machine whose
+	// guest memory sits on small host pages every first touch of a mapped
+	// page can cost more than the copy (docs/PERFORMANCE.md, Fingerprint,
+	// measured 3.6× the user time on the reference VM). Without a
+	// per-thread CPU clock (or maps) it reads.
+	ReadAuto ReadMethod = iota
+	// ReadMmap maps files where the operating system allows (Linux, macOS,
+	// the BSDs), mmapWindow bytes per worker at a time, and reads where a
+	// file system refuses the map.
+	ReadMmap
+	// ReadPread copies with pread into the worker's buffer.
+	ReadPread
+)
+
+// String returns "auto", "mmap" or "pread".
+func (m ReadMethod) String() string {
+	switch m {
+	case ReadAuto:
+		return "auto"
+	case ReadMmap:
+		return "mmap"
+	case ReadPread:
+		return "pread"
+	}
+	return fmt.Sprintf("ReadMethod(%d)", int(m))
+}
+
+// ParseReadMethod parses "auto", "mmap" or "pread".
+func ParseReadMethod(s string) (ReadMethod, error) {
+	for _, m := range []ReadMethod{ReadAuto, ReadMmap, ReadPread} {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: read method %q (want auto, mmap or pread)", ErrInvalidOptions, s)
 }
 
 // withDefaults returns a copy of o with zero fields replaced by defaults, or
@@ -173,6 +218,11 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ShardAll && o.WholeFiles {
 		return o, fmt.Errorf("%w: ShardAll and WholeFiles both set", ErrInvalidOptions)
+	}
+	switch o.Read {
+	case ReadAuto, ReadMmap, ReadPread:
+	default:
+		return o, fmt.Errorf("%w: unknown read method %d", ErrInvalidOptions, int(o.Read))
 	}
 	switch o.Symlinks {
 	case SymlinkError, SymlinkFollow, SymlinkSkip:
