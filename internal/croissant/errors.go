@@ -19,6 +19,15 @@ var (
 	// ErrChecksumMismatch: a file's bytes do not have the checksum the
 	// metadata gives. Errors wrapping it are *ChecksumError.
 	ErrChecksumMismatch = errors.New("croissant checksum mismatch")
+	// ErrNoRecordSet: the metadata has no record set of the name asked
+	// for.
+	ErrNoRecordSet = errors.New("no such croissant record set")
+	// ErrUnsupported: reading the record set needs something Prova does
+	// not read (a transform, data type, file format); the error names it.
+	ErrUnsupported = errors.New("croissant record set not supported")
+	// ErrRecords: the files do not give records (a column missing, a
+	// value the field's data type cannot take, a malformed CSV file).
+	ErrRecords = errors.New("croissant records cannot be read")
 )
 
 // ChecksumError says which file failed its checksum, and both digests.

@@ -71,19 +71,32 @@ type FileSet struct {
 // Parse reads a Croissant metadata document. It does no I/O: the local
 // files are found and checked by Locate.
 func Parse(doc []byte) (*Dataset, error) {
+	root, ctx, err := decodeRoot(doc)
+	if err != nil {
+		return nil, err
+	}
+	return parseDataset(root, ctx)
+}
+
+// decodeRoot decodes a metadata document's top-level object (numbers as
+// json.Number) and reads its @context.
+func decodeRoot(doc []byte) (map[string]any, ldContext, error) {
 	if len(doc) > MaxDocumentSize {
-		return nil, fmt.Errorf("%w: document is %d bytes, the cap is %d", ErrInvalid, len(doc), MaxDocumentSize)
+		return nil, ldContext{}, fmt.Errorf("%w: document is %d bytes, the cap is %d", ErrInvalid, len(doc), MaxDocumentSize)
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var root map[string]any
 	if err := dec.Decode(&root); err != nil {
-		return nil, fmt.Errorf("%w: not a JSON object: %w", ErrInvalid, err)
+		return nil, ldContext{}, fmt.Errorf("%w: not a JSON object: %w", ErrInvalid, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the JSON object", ErrInvalid)
+		return nil, ldContext{}, fmt.Errorf("%w: data after the JSON object", ErrInvalid)
 	}
-	ctx := readContext(root["@context"])
+	return root, readContext(root["@context"]), nil
+}
+
+func parseDataset(root map[string]any, ctx ldContext) (*Dataset, error) {
 	if !ctx.isType(root["@type"], schemaOrg+"Dataset") {
 		return nil, fmt.Errorf("%w: @type is %s, want sc:Dataset (schema.org Dataset)", ErrInvalid, showType(root["@type"]))
 	}
@@ -267,15 +280,15 @@ func licenses(v any) ([]string, error) {
 	return out, nil
 }
 
-// context is the part of a JSON-LD @context Prova needs to expand @type
+// ldContext is the part of a JSON-LD @context Prova needs to expand @type
 // values: prefix and term definitions and @vocab.
-type context struct {
+type ldContext struct {
 	terms map[string]string
 	vocab string
 }
 
-func readContext(v any) context {
-	c := context{terms: map[string]string{}}
+func readContext(v any) ldContext {
+	c := ldContext{terms: map[string]string{}}
 	for _, e := range list(v) {
 		m, ok := e.(map[string]any)
 		if !ok {
@@ -301,7 +314,7 @@ func readContext(v any) context {
 
 // expand turns a compact IRI or term into an absolute IRI, following term
 // definitions a few levels deep.
-func (c context) expand(term string) string {
+func (c ldContext) expand(term string) string {
 	for range 4 {
 		if strings.Contains(term, "://") {
 			return term
@@ -324,7 +337,7 @@ func (c context) expand(term string) string {
 }
 
 // isType reports whether the @type value v (a string or a list) names iri.
-func (c context) isType(v any, iri string) bool {
+func (c ldContext) isType(v any, iri string) bool {
 	for _, t := range list(v) {
 		s, ok := t.(string)
 		if !ok {
