@@ -29,7 +29,7 @@ func datasetCommand() *cobra.Command {
 		Short: "Prove that a record is in a registered dataset, and check such proofs",
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(datasetProveCommand(), datasetVerifyProofCommand(), datasetCroissantCommand())
+	cmd.AddCommand(datasetProveCommand(), datasetVerifyProofCommand(), datasetCroissantCommand(), datasetRecordsCommand())
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prova-network/prova/internal/croissant"
 	"github.com/prova-network/prova/internal/fingerprint"
+	"github.com/prova-network/prova/internal/records"
 	"github.com/prova-network/prova/x/registry/types"
 )
 
@@ -139,4 +140,31 @@ func croissantLicense(ls []string) (string, error) {
 		return "", fmt.Errorf("license %q is not an SPDX expression, a Hugging Face Hub license identifier or a Creative Commons URL; pass --license", ls[0])
 	}
 	return spdx, nil
+}
+
+// recordTree commits to the records of a record set as mlcroissant yields
+// them: each record's JSON line (croissant.Record.MarshalJSON), the JSONL
+// record form of internal/records, so that provad dataset records' output
+// is the copy provad dataset prove reads.
+func (c *croissantDataset) recordTree(cmd *cobra.Command, set, dataDir string) (*records.Tree, error) {
+	doc, err := croissant.Open(c.path, dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.path, err)
+	}
+	tree := new(records.Tree)
+	for r, err := range doc.Records(cmd.Context(), set, croissant.RecordOptions{}) {
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.path, err)
+		}
+		line, err := r.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("%s: record set %q: %w", c.path, set, err)
+		}
+		if len(line) > records.MaxRecordSize {
+			return nil, fmt.Errorf("%s: record set %q: record %d is %d bytes, over the record cap of %d", c.path, set, tree.Size(), len(line), records.MaxRecordSize)
+		}
+		tree.Append(line)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "record set %q: %d records, each committed as its JSON line (provad dataset records)\n", set, tree.Size())
+	return tree, nil
 }

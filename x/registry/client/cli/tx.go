@@ -39,6 +39,7 @@ const (
 	flagFormat      = "format"
 	flagDryRun      = "print-only"
 	flagCroissant   = "croissant"
+	flagRecordSet   = "record-set"
 	flagDataDir     = "data-dir"
 )
 
@@ -71,11 +72,14 @@ that is a URL is looked for by its file name in data/ there, or in
 --data-dir), and the metadata digest is the metadata file's artifact ID.
 Without PATH, the dataset is the directory holding all the distribution
 files, which must hold nothing else (titanic/data for a metadata file whose
-files are data/*.csv).`,
+files are data/*.csv). With --record-set, the dataset commits to that
+record set's records as Croissant's loader yields them, each as the JSON
+line provad dataset records prints, instead of --records.`,
 		Example: `  provad tx registry register-dataset ./corpus.jsonl --name my-corpus --license CC-BY-4.0 \
     --use commercial --attribution --records ./corpus.jsonl \
     --contributor prova1...:6000 --contributor prova1...:4000 --from alice
-  provad tx registry register-dataset --croissant titanic/metadata.json --records titanic/data/titanic.csv --from alice`,
+  provad tx registry register-dataset --croissant titanic/metadata.json --records titanic/data/titanic.csv --from alice
+  provad tx registry register-dataset --croissant titanic/metadata.json --record-set passengers --from alice`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
@@ -125,11 +129,23 @@ files are data/*.csv).`,
 			if info.Contributors, err = contributorsFromFlags(cmd); err != nil {
 				return err
 			}
-			if src, _ := cmd.Flags().GetString(flagRecords); src != "" {
-				tree, err := records.Build(src, records.Options{})
-				if err != nil {
+			src, _ := cmd.Flags().GetString(flagRecords)
+			set, _ := cmd.Flags().GetString(flagRecordSet)
+			var tree *records.Tree
+			switch {
+			case set != "" && (cr == nil || src != ""):
+				return fmt.Errorf("--%s needs --%s and replaces --%s", flagRecordSet, flagCroissant, flagRecords)
+			case set != "":
+				dataDir, _ := cmd.Flags().GetString(flagDataDir)
+				if tree, err = cr.recordTree(cmd, set, dataDir); err != nil {
+					return err
+				}
+			case src != "":
+				if tree, err = records.Build(src, records.Options{}); err != nil {
 					return fmt.Errorf("build record root from %s: %w", src, err)
 				}
+			}
+			if tree != nil {
 				info.RecordRoot, info.RecordCount = tree.Root(), tree.Size()
 				fmt.Fprintf(cmd.ErrOrStderr(), "records: %d, root %X\n", tree.Size(), tree.Root())
 			}
@@ -157,6 +173,7 @@ files are data/*.csv).`,
 	cmd.Flags().String(flagMetaURI, "", "URI of a description (e.g. a Croissant file)")
 	cmd.Flags().String(flagMetaDigest, "", "digest ID of that description")
 	cmd.Flags().String(flagCroissant, "", "Croissant metadata (JSON-LD) of the dataset: name, license, version and files, each file checked against its checksum")
+	cmd.Flags().String(flagRecordSet, "", "with --croissant: commit to this record set's records, one JSON line each as provad dataset records prints them (instead of --records)")
 	cmd.Flags().String(flagDataDir, "", "where to look for Croissant files whose contentUrl is a URL (default: data/ next to the metadata)")
 	addCommonFlags(cmd)
 	return cmd
