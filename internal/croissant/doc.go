@@ -19,6 +19,14 @@
 // checksum: a mismatch is a *ChecksumError naming the file and both
 // digests.
 //
+// Open (or NewDocument) does both and also reads the record sets;
+// Document.Records then yields a record set's records as mlcroissant,
+// Croissant's reference loader, yields them (CSV/TSV columns typed as
+// pandas.read_csv infers them, inline data, joins, regex and separator
+// transforms, Python's conversions to the fields' data types), and
+// Record.MarshalJSON writes each as mlcroissant's output/*.jsonl lines
+// are written. What it cannot read that way it refuses by name.
+//
 // Describe and Annotate write Croissant JSON-LD for a registered dataset,
 // with Prova's facts (artifact ID, record root, contributors, where they
 // were proven) as schema.org and prova: properties.
