@@ -225,6 +225,7 @@ func TestEvaluators(t *testing.T) {
 		n.nodes = append(n.nodes, net.Nodes[i])
 	}
 	tn := startBackground(t, "testnet", "start", "--output-dir", dir)
+	logNodesOnFailure(t, tn, n.nodes)
 	tn.waitOutput(t, regexp.MustCompile(`network is producing blocks`), 2*time.Minute)
 	for _, m := range regexp.MustCompile(`started (validator\d)\s+pid (\d+)`).FindAllStringSubmatch(tn.out.String(), -1) {
 		n.pids[m[1]], _ = strconv.Atoi(m[2])

@@ -110,6 +110,26 @@ func startBackground(t *testing.T, args ...string) *bgProcess {
 	return p
 }
 
+// logNodesOnFailure registers a cleanup that, if t has failed, logs what
+// the `testnet start` process tn printed (it reports validators that exit)
+// and the tail of each node's log: a stalled or refused RPC says little by
+// itself. Register it after tn's start, so it runs before tn is stopped.
+func logNodesOnFailure(t *testing.T, tn *bgProcess, nodes []devnet.Node) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		t.Logf("testnet start printed:\n%s", tn.out.String())
+		for i, n := range nodes {
+			for _, p := range []string{n.Home + ".log", n.Home + ".restart.log"} {
+				if tail := devnet.TailLog(p, 4000); tail != "" {
+					t.Logf("validator%d %s (tail):\n%s", i, filepath.Base(p), tail)
+				}
+			}
+		}
+	})
+}
+
 // stop sends SIGINT and waits; it kills the process group after a timeout.
 func (p *bgProcess) stop(t *testing.T) {
 	select {

@@ -33,20 +33,8 @@ func TestTestnetFaultTolerance(t *testing.T) {
 		}
 		nodes = append(nodes, net.Nodes[i])
 	}
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		// Each node's own log says why it stalled; the test output alone does not.
-		for i, n := range nodes {
-			for _, p := range []string{n.Home + ".log", n.Home + ".restart.log"} {
-				if tail := devnet.TailLog(p, 3000); tail != "" {
-					t.Logf("validator%d %s (tail):\n%s", i, filepath.Base(p), tail)
-				}
-			}
-		}
-	})
 	tn := startBackground(t, "testnet", "start", "--output-dir", dir)
+	logNodesOnFailure(t, tn, nodes)
 	tn.waitOutput(t, regexp.MustCompile(`network is producing blocks`), 2*time.Minute)
 	pids := map[string]int{}
 	for _, m := range regexp.MustCompile(`started (validator\d)\s+pid (\d+)`).FindAllStringSubmatch(tn.out.String(), -1) {
