@@ -7,7 +7,6 @@ package devnet
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,26 +60,6 @@ type Ports struct {
 // DefaultPorts returns the conventional Cosmos ports shifted by offset.
 func DefaultPorts(offset int) Ports {
 	return Ports{RPC: 26657 + offset, P2P: 26656 + offset, API: 1317 + offset, GRPC: 9090 + offset, Metrics: 26660 + offset, Receipts: 1318 + offset}
-}
-
-// FreePorts asks the kernel for unused loopback ports.
-func FreePorts() (Ports, error) {
-	var ps [6]int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for i := range ps {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return Ports{}, fmt.Errorf("find a free port: %w", err)
-		}
-		ls = append(ls, l)
-		ps[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	return Ports{RPC: ps[0], P2P: ps[1], API: ps[2], GRPC: ps[3], Metrics: ps[4], Receipts: ps[5]}, nil
 }
 
 // RPCURL is the CometBFT RPC endpoint of a node with these ports.
