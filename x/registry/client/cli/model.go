@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,9 +37,10 @@ over PATH, offline, and refuses to register unless the signature verifies and
 every file matches it. Say whom you trust with --key signer.pub, --cert-chain
 ca.pem, or --trusted-root trusted_root.json --identity ID --issuer URL, as for
 'provad verify --signature'. The signer is printed; it is not stored on chain.
-The registered ID is still PATH's fingerprint (--algo), which counts every file
-in PATH: keep model.sig beside the model directory rather than inside it if the
-ID should cover only the signed files.`,
+The registered ID is PATH's fingerprint (--algo), which counts every file in
+PATH: a file the signature does not cover (the signer's ignore_paths) is
+refused, and model.sig itself, if it lies inside PATH, is counted (keep it
+beside the model directory if the ID should cover only the signed files).`,
 		Example: `  provad tx registry register-model ./llama-ft --license Apache-2.0 \
     --parent blake3:1f2e...:finetune --dataset blake3:9a8b...:fine_tuned_on --from alice
   provad tx registry register-model ./llama-ft --card ./llama-ft/README.md --from alice
@@ -52,10 +54,11 @@ ID should cover only the signed files.`,
 			if err != nil {
 				return err
 			}
-			if err := verifyModelSignature(cmd, args[0]); err != nil {
+			signed, err := verifyModelSignature(cmd, args[0])
+			if err != nil {
 				return err
 			}
-			info, err := modelInfoFromFlags(cmd, args[0])
+			info, err := modelInfoFromFlags(cmd, args[0], signed)
 			if err != nil {
 				return err
 			}
@@ -83,35 +86,97 @@ ID should cover only the signed files.`,
 
 // verifyModelSignature checks --signature, if given, against the files at
 // path and prints what it verified; any failure refuses the registration.
-func verifyModelSignature(cmd *cobra.Command, path string) error {
+func verifyModelSignature(cmd *cobra.Command, path string) (*signedModel, error) {
 	sigPath, _ := cmd.Flags().GetString(FlagSignature)
 	if sigPath == "" {
-		return nil
+		return nil, nil
 	}
 	trust, err := SignatureTrust(cmd).Load()
 	if err != nil {
-		return fmt.Errorf("--signature: %w", err)
+		return nil, fmt.Errorf("--signature: %w", err)
 	}
 	b, err := modelsign.ReadBundle(sigPath)
 	if err != nil {
-		return fmt.Errorf("--signature %s: %w", sigPath, err)
+		return nil, fmt.Errorf("--signature %s: %w", sigPath, err)
 	}
 	r, err := modelsign.VerifyModel(cmd.Context(), path, sigPath, b, trust, 0)
 	if err != nil {
-		return WithSignatureHint(fmt.Errorf("not registering %s: model signature %s: %w", path, sigPath, err))
+		return nil, WithSignatureHint(fmt.Errorf("not registering %s: model signature %s: %w", path, sigPath, err))
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "model signature verified (%s): signed by %s, subject %s, %d files match\n",
 		r.Method, r.Signer(), r.Manifest.Digest, r.Files)
+	return &signedModel{manifest: r.Manifest, sigPath: sigPath}, nil
+}
+
+// signedModel is what --signature verified: the signed statement's
+// manifest and where the signature file is.
+type signedModel struct {
+	manifest *fingerprint.Manifest
+	sigPath  string
+}
+
+// checkCovers refuses a registered manifest (of the model at path) with
+// files the signature did not sign, other than the signature file itself,
+// which it reports.
+func (s *signedModel) checkCovers(cmd *cobra.Command, path string, registered *fingerprint.Manifest) error {
+	signed := map[string]bool{}
+	for _, r := range s.manifest.Resources {
+		signed[fileOf(r)] = true
+	}
+	sigRel := ""
+	if absModel, err := filepath.Abs(path); err == nil {
+		if absSig, err := filepath.Abs(s.sigPath); err == nil {
+			if rel, err := filepath.Rel(absModel, absSig); err == nil && filepath.IsLocal(rel) {
+				sigRel = filepath.ToSlash(rel)
+			}
+		}
+	}
+	var uncovered []string
+	for _, r := range registered.Resources {
+		name := fileOf(r)
+		switch {
+		case signed[name]:
+		case name == sigRel:
+			fmt.Fprintf(cmd.ErrOrStderr(), "note: the registered ID covers the signature file %s, which lies inside %s\n", sigRel, path)
+		default:
+			uncovered = append(uncovered, name)
+		}
+		signed[name] = true // each file once, however many shards
+	}
+	if len(uncovered) > 0 {
+		shown := uncovered[:min(len(uncovered), 5)]
+		more := ""
+		if len(uncovered) > 5 {
+			more = fmt.Sprintf(" and %d more", len(uncovered)-5)
+		}
+		return fmt.Errorf("not registering %s: its ID would cover files the signature does not (the signer left them out): %s%s; move them out of %s",
+			path, strings.Join(shown, ", "), more, path)
+	}
 	return nil
 }
 
+// fileOf is the file a manifest resource belongs to (a shard's file).
+func fileOf(r fingerprint.Resource) string {
+	if p, _, _, ok := r.Shard(); ok {
+		return p
+	}
+	return r.Name
+}
+
 // modelInfoFromFlags builds the message body from PATH and the flags.
-func modelInfoFromFlags(cmd *cobra.Command, path string) (*types.ModelInfo, error) {
-	id, err := fingerprintPath(cmd, path)
+// signed, if not nil, is what --signature verified: the registered files
+// must be among the signed ones.
+func modelInfoFromFlags(cmd *cobra.Command, path string, signed *signedModel) (*types.ModelInfo, error) {
+	m, err := fingerprintManifest(cmd, path)
 	if err != nil {
 		return nil, err
 	}
-	info := &types.ModelInfo{Id: id}
+	if signed != nil {
+		if err := signed.checkCovers(cmd, path, m); err != nil {
+			return nil, err
+		}
+	}
+	info := &types.ModelInfo{Id: m.Digest.String()}
 	info.Name, _ = cmd.Flags().GetString(flagName)
 	if info.Name == "" {
 		info.Name = baseName(path)

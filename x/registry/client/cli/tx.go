@@ -237,16 +237,31 @@ func addCommonFlags(cmd *cobra.Command) {
 }
 
 func fingerprintPath(cmd *cobra.Command, path string) (string, error) {
-	algo, _ := cmd.Flags().GetString(flagAlgo)
-	a, err := fingerprint.ParseAlgorithm(algo)
-	if err != nil {
-		return "", err
-	}
-	m, err := fingerprint.Fingerprint(cmd.Context(), path, fingerprint.Options{Algorithm: a})
+	m, err := fingerprintManifest(cmd, path)
 	if err != nil {
 		return "", err
 	}
 	return m.Digest.String(), nil
+}
+
+// fingerprintManifest hashes the artifact at path to be registered (--algo).
+// Nothing to hash is refused: every empty directory has the same ID, the
+// hash of no bytes, and a half-downloaded or mistyped path should not take
+// it.
+func fingerprintManifest(cmd *cobra.Command, path string) (*fingerprint.Manifest, error) {
+	algo, _ := cmd.Flags().GetString(flagAlgo)
+	a, err := fingerprint.ParseAlgorithm(algo)
+	if err != nil {
+		return nil, err
+	}
+	m, err := fingerprint.Fingerprint(cmd.Context(), path, fingerprint.Options{Algorithm: a})
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Resources) == 0 {
+		return nil, fmt.Errorf("%w: %s has no files to register (.git files are left out, and links outside a Hugging Face cache snapshot are refused)", fingerprint.ErrEmpty, path)
+	}
+	return m, nil
 }
 
 func contributorsFromFlags(cmd *cobra.Command) ([]types.Contributor, error) {
