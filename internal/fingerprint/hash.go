@@ -367,6 +367,9 @@ func (w *pieceWorker) hash(ctx context.Context, files []fileEntry, s span, p pie
 			mapped, err = w.hashMapped(ctx, fh, f, &off, end, p.end, prog)
 			if err == nil && !mapped {
 				w.noMap = true // this file system refuses maps: read the rest
+				if w.read == ReadAuto {
+					autoRead.refuseMaps()
+				}
 			}
 		} else {
 			err = w.hashRead(fh, f, &off, end, p.end, prog)
@@ -440,9 +443,13 @@ func (w *pieceWorker) hashMapped(ctx context.Context, fh *os.File, f fileEntry, 
 		if r == nil {
 			return
 		}
+		// A fault in the map is the file shrinking under it; any other
+		// fault is a bug, and stays a panic.
 		if _, ok := r.(interface{ Addr() uintptr }); ok {
-			err = fmt.Errorf("%w: %s: memory fault reading near byte %d (truncated while hashed?)", ErrFileChanged, f.label(), *off)
-			return
+			if st, serr := fh.Stat(); serr == nil && st.Size() < end {
+				err = fmt.Errorf("%w: %s: memory fault reading near byte %d: the file is now %d bytes", ErrFileChanged, f.label(), *off, st.Size())
+				return
+			}
 		}
 		panic(r)
 	}()

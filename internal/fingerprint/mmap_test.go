@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -82,11 +83,10 @@ func TestMmapFallback(t *testing.T) {
 	setMmapBounds(t, 1, 8192)
 	path := filepath.Join(t.TempDir(), "f")
 	writePattern(t, path, 100_000)
-	calls := 0
+	var calls atomic.Int64
 	real := mapFile
 	mapFile = func(fh *os.File, off, n int64) ([]byte, func(), error) {
-		calls++
-		if calls%3 == 0 {
+		if calls.Add(1)%3 == 0 {
 			return nil, nil, errors.ErrUnsupported
 		}
 		return real(fh, off, n)
@@ -99,8 +99,8 @@ func TestMmapFallback(t *testing.T) {
 			t.Errorf("%s: %s, want %s", alg, m.Digest, want.Digest)
 		}
 	}
-	if calls < 3 {
-		t.Fatalf("%d maps", calls)
+	if calls.Load() < 3 {
+		t.Fatalf("%d maps", calls.Load())
 	}
 }
 
@@ -141,17 +141,17 @@ func TestTruncatedWhileHashed(t *testing.T) {
 // the method of the window being timed, for one test.
 func fakeThreadCPU(t *testing.T, mapNs, readNs float64) {
 	t.Helper()
-	var clock time.Duration
+	var clock atomic.Int64 // one clock for all workers: each window's difference is still its own charge plus others', alike for both methods
 	real := threadCPU
-	threadCPU = func() (time.Duration, bool) { return clock, true }
+	threadCPU = func() (time.Duration, bool) { return time.Duration(clock.Load()), true }
 	realMap := mapFile
 	mapFile = func(fh *os.File, off, n int64) ([]byte, func(), error) {
-		clock += time.Duration(mapNs * float64(n))
+		clock.Add(int64(mapNs * float64(n)))
 		return realMap(fh, off, n)
 	}
 	realRead := readAt
 	readAt = func(fh *os.File, b []byte, off int64) (int, error) {
-		clock += time.Duration(readNs * float64(len(b)))
+		clock.Add(int64(readNs * float64(len(b))))
 		return realRead(fh, b, off)
 	}
 	autoRead.reset()
@@ -209,4 +209,26 @@ func TestReadAuto(t *testing.T) {
 			t.Fatalf("chose %s, mapped %d windows", AutoRead(), mmapWindows.Load()-before)
 		}
 	})
+}
+
+// TestReadAutoMapsRefused: where maps fail (a file system without them),
+// ReadAuto settles on reads instead of trying a map for every file.
+func TestReadAutoMapsRefused(t *testing.T) {
+	setMmapBounds(t, 1, 1<<20)
+	fakeThreadCPU(t, 0.5, 1)
+	realMap := mapFile
+	tries := 0
+	mapFile = func(*os.File, int64, int64) ([]byte, func(), error) {
+		tries++
+		return nil, nil, errors.ErrUnsupported
+	}
+	t.Cleanup(func() { mapFile = realMap })
+	dir := t.TempDir()
+	for i := range 3 {
+		writePattern(t, filepath.Join(dir, "f"+strconv.Itoa(i)), 3<<20)
+	}
+	mustFingerprint(t, dir, Options{Workers: 1})
+	if AutoRead() != ReadPread || tries != 1 {
+		t.Fatalf("chose %s after %d map attempts, want pread after 1", AutoRead(), tries)
+	}
 }

@@ -77,6 +77,12 @@ func (c *readChooser) record(m ReadMethod, cpu time.Duration, n int64) {
 	c.choice.Store(int32(choice))
 }
 
+// refuseMaps decides for reads: a map failed (the file system has none), so
+// maps cannot be measured, and trying one per file would only cost.
+func (c *readChooser) refuseMaps() {
+	c.choice.CompareAndSwap(int32(ReadAuto), int32(ReadPread))
+}
+
 // reset forgets the choice (tests).
 func (c *readChooser) reset() {
 	c.mu.Lock()
