@@ -59,7 +59,7 @@ whole with those facts added, distribution and record sets included.`,
 			var doc []byte
 			metaPath, _ := cmd.Flags().GetString(flagMetadata)
 			if metaPath != "" {
-				if doc, err = os.ReadFile(metaPath); err != nil {
+				if doc, err = croissant.ReadFile(metaPath); err != nil {
 					return err
 				}
 				if _, err := croissant.Parse(doc); err != nil {

@@ -353,3 +353,31 @@ func TestDescribeAndAnnotate(t *testing.T) {
 		t.Fatalf("annotating a non-croissant document: %v", err)
 	}
 }
+
+// TestLocateRefusesLinkedDirectory: a relative contentUrl through a
+// subdirectory that is a symbolic link to somewhere else is refused before
+// the file is read, even though the path itself climbs nowhere.
+func TestLocateRefusesLinkedDirectory(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "a.csv"), []byte("secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "d")); err != nil {
+		t.Skip(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(minimal), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["distribution"].([]any)[0].(map[string]any)["contentUrl"] = "d/a.csv"
+	doc, _ := json.Marshal(m)
+	d, err := Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Locate(d, dir, "")
+	if !errors.Is(err, ErrUnsafePath) || !strings.Contains(err.Error(), "outside") || strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("err = %v, want ErrUnsafePath naming the escape (and no digest of the outside file)", err)
+	}
+}

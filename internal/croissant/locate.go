@@ -43,8 +43,12 @@ func Locate(d *Dataset, baseDir, dataDir string) ([]LocalFile, error) {
 			continue
 		}
 		p := filepath.Join(baseDir, filepath.FromSlash(f.Path))
+		dir := baseDir
 		if f.Remote {
-			p = filepath.Join(dataDir, f.RemoteName)
+			p, dir = filepath.Join(dataDir, f.RemoteName), dataDir
+		}
+		if err := within(dir, p); err != nil {
+			return nil, fmt.Errorf("%w: file %q: %w", ErrUnsafePath, f.ID, err)
 		}
 		lf, err := checkFile(f, p)
 		if err != nil {
@@ -76,6 +80,27 @@ func Locate(d *Dataset, baseDir, dataDir string) ([]LocalFile, error) {
 		}
 	}
 	return out, nil
+}
+
+// within checks that the directory holding p, with its symbolic links
+// resolved, is dir or below it: a relative contentUrl cannot leave the
+// metadata's directory through a linked subdirectory. (The file itself
+// must not be a link; checkFile refuses one.) A missing directory is left
+// for checkFile to report.
+func within(dir, p string) error {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil
+	}
+	realParent, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if err != nil {
+		return nil
+	}
+	rel, err := filepath.Rel(realDir, realParent)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return fmt.Errorf("%s is outside %s (through a symbolic link)", p, dir)
+	}
+	return nil
 }
 
 // checkFile hashes the regular file at p and compares it with f's

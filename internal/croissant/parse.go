@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 )
@@ -15,6 +17,29 @@ import (
 // MaxDocumentSize caps a metadata document: 16 MiB, far above real ones
 // (titanic's is 20 KB) and small enough to read whole.
 const MaxDocumentSize = 16 << 20
+
+// ReadFile reads a metadata document, refusing one over MaxDocumentSize
+// without reading more than that.
+func ReadFile(path string) ([]byte, error) {
+	return readCapped(path, MaxDocumentSize, "metadata document")
+}
+
+// readCapped reads at most limit bytes of path, and fails if there are more.
+func readCapped(path string, limit int64, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: %s %s is over the %d byte cap", ErrInvalid, what, path, limit)
+	}
+	return b, nil
+}
 
 // IRIs of the types Prova reads. schema.org is accepted over http and
 // https, as JSON-LD processors see both in the wild; Croissant's own

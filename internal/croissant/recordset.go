@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -73,7 +72,7 @@ type Document struct {
 // files (relative to the file's directory; dataDir as for Locate) and
 // checks each against its checksum.
 func Open(path, dataDir string) (*Document, error) {
-	doc, err := os.ReadFile(path)
+	doc, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

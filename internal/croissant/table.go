@@ -2,9 +2,9 @@ package croissant
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,15 +38,11 @@ func (t *table) column(name string) int {
 
 // readTable reads the file at path with separator sep.
 func readTable(path string, sep byte) (*table, error) {
-	fi, err := os.Stat(path)
+	b, err := readCapped(path, MaxTableSize, "table")
 	if err != nil {
-		return nil, err
-	}
-	if fi.Size() > MaxTableSize {
-		return nil, fmt.Errorf("%w: %s is %d bytes, the cap is %d", ErrRecords, path, fi.Size(), MaxTableSize)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, fmt.Errorf("%w: %w", ErrRecords, err)
+		}
 		return nil, err
 	}
 	return parseTable(path, b, sep)

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,7 +26,7 @@ type croissantDataset struct {
 // readCroissant parses the metadata at path and checks every distribution
 // file against its checksum.
 func readCroissant(cmd *cobra.Command, path, dataDir string) (*croissantDataset, error) {
-	doc, err := os.ReadFile(path)
+	doc, err := croissant.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -68,28 +68,53 @@ func (c *croissantDataset) dataRoot(cmd *cobra.Command) (string, error) {
 	}
 	root := filepath.Dir(abs[0])
 	for _, p := range abs[1:] {
-		for !within(root, p) { // ends at the file system root at the latest
-			root = filepath.Dir(root)
+		for !within(root, p) {
+			up := filepath.Dir(root)
+			if up == root { // no common directory (another volume)
+				return "", fmt.Errorf("%s: the distribution files share no directory; give the dataset's PATH", c.path)
+			}
+			root = up
 		}
 	}
-	m, err := fingerprint.Fingerprint(cmd.Context(), root, fingerprint.Options{Algorithm: fingerprint.SHA256, WholeFiles: true})
+	// List before anything is hashed: a root far above the data (files
+	// found through --data-dir elsewhere) is refused at its first extra
+	// files, not after hashing a whole tree.
+	want := map[string]bool{}
+	for _, p := range abs {
+		rel, _ := filepath.Rel(root, p)
+		want[filepath.ToSlash(rel)] = true
+	}
+	var extra []string
+	const maxListed = 5
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if rel != "." && slices.Contains(fingerprint.DefaultIgnorePaths, e.Name()) {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil // left out of the ID too
+		}
+		if e.IsDir() || want[rel] {
+			return nil
+		}
+		if extra = append(extra, rel); len(extra) > maxListed {
+			return fs.SkipAll
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
-	want := make([]string, len(abs))
-	for i, p := range abs {
-		rel, _ := filepath.Rel(root, p)
-		want[i] = filepath.ToSlash(rel)
-	}
-	var have, extra []string
-	for _, r := range m.Resources {
-		have = append(have, r.Name)
-		if !slices.Contains(want, r.Name) {
-			extra = append(extra, r.Name)
+	if len(extra) > 0 {
+		shown := strings.Join(extra[:min(len(extra), maxListed)], ", ")
+		if len(extra) > maxListed {
+			shown += ", …"
 		}
-	}
-	if len(extra) > 0 || len(have) != len(want) {
-		return "", fmt.Errorf("%s holds files the Croissant metadata does not name (%s): give the dataset's PATH, or move them out", root, strings.Join(extra, ", "))
+		return "", fmt.Errorf("%s holds files the Croissant metadata does not name (%s): give the dataset's PATH, or move them out", root, shown)
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "dataset: %s (the directory holding the distribution files)\n", root)
 	return root, nil
