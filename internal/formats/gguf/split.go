@@ -49,7 +49,7 @@ func splitPaths(path string) ([]string, error) {
 	m := parser.ShardGGUFFilenameRegex.FindStringSubmatch(base)
 	no, _ := strconv.Atoi(m[parser.ShardGGUFFilenameRegex.SubexpIndex("Shard")])
 	count, _ := strconv.Atoi(m[parser.ShardGGUFFilenameRegex.SubexpIndex("ShardTotal")])
-	if no > count {
+	if no < 1 || no > count {
 		return nil, newError(ErrSplitName, "%s names split %d of %d: gguf-split numbers splits from 1 to their count", base, no, count)
 	}
 	paths := parser.CompleteShardGGUFFilename(path)
@@ -75,8 +75,12 @@ func splitPaths(path string) ([]string, error) {
 		if len(missing) > 1 {
 			verb = "are"
 		}
+		names := strings.Join(missing[:min(len(missing), 5)], ", ")
+		if len(missing) > 5 {
+			names += fmt.Sprintf(" and %d more", len(missing)-5)
+		}
 		return nil, newError(ErrMissingSplit, "%s is split %d of %d, and %s %s not beside it: llama.cpp loads a split model only whole; download every split into the same directory",
-			base, no, count, strings.Join(missing, ", "), verb)
+			base, no, count, names, verb)
 	}
 	return paths, nil
 }

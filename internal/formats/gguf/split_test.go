@@ -125,6 +125,28 @@ func TestSplitModelErrors(t *testing.T) {
 			says: []string{"split 4 of 3"},
 		},
 		{
+			name: "split number zero",
+			splits: func() []split {
+				s := threeSplits()
+				s[0].name = "m-00000-of-00003.gguf"
+				return s
+			},
+			read: "m-00000-of-00003.gguf",
+			want: ErrSplitName,
+			says: []string{"m-00000-of-00003.gguf says it is one of 3 splits", "PREFIX-00001-of-00003.gguf"},
+		},
+		{
+			name: "a lone split of thousands: five names listed",
+			splits: func() []split {
+				s := threeSplits()[:1]
+				s[0].name = "m-00001-of-09999.gguf"
+				return s
+			},
+			read: "m-00001-of-09999.gguf",
+			want: ErrMissingSplit,
+			says: []string{"m-00002-of-09999.gguf, m-00003-of-09999.gguf, m-00004-of-09999.gguf, m-00005-of-09999.gguf, m-00006-of-09999.gguf and 9993 more are not beside it"},
+		},
+		{
 			name: "split.count disagrees with the names",
 			splits: func() []split {
 				s := threeSplits()
