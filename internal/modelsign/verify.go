@@ -218,6 +218,12 @@ func checkChain(b *Bundle, t Trust) (*Result, error) {
 	if leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning) {
 		return nil, fmt.Errorf("%w: %q may not sign (no digitalSignature key usage or codeSigning extended key usage)", ErrCertificate, leaf.Subject.String())
 	}
+	// Stricter than model_signing: a leaf that lists extended key usages
+	// must list code signing (or any), so that, say, a TLS server
+	// certificate from the same corporate CA does not sign models.
+	if len(leaf.ExtKeyUsage) > 0 && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning) && !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageAny) {
+		return nil, fmt.Errorf("%w: %q is not for code signing (its extended key usage lists other purposes)", ErrCertificate, leaf.Subject.String())
+	}
 	return &Result{
 		Method:         MethodCertificate,
 		KeyFingerprint: KeyFingerprint(leaf.RawSubjectPublicKeyInfo),

@@ -294,6 +294,8 @@ func TestCertificateChain(t *testing.T) {
 		{"code signing only", bundle(mk(0, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}, now.Add(-time.Minute), now.Add(time.Hour)), inter.cert), Trust{Roots: roots}, nil},
 		{"no intermediate", bundle(good), Trust{Roots: roots}, ErrCertificate},
 		{"may not sign", bundle(mk(x509.KeyUsageKeyEncipherment, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, now.Add(-time.Minute), now.Add(time.Hour)), inter.cert), Trust{Roots: roots}, ErrCertificate},
+		{"TLS server certificate", bundle(mk(x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, now.Add(-time.Minute), now.Add(time.Hour)), inter.cert), Trust{Roots: roots}, ErrCertificate},
+		{"digital signature, no extended usage", bundle(mk(x509.KeyUsageDigitalSignature, nil, now.Add(-time.Minute), now.Add(time.Hour)), inter.cert), Trust{Roots: roots}, nil},
 		{"expired", bundle(mk(x509.KeyUsageDigitalSignature, nil, now.Add(-time.Hour), now.Add(-time.Minute)), inter.cert), Trust{Roots: roots}, ErrCertificate},
 		{"not yet valid", bundle(good, inter.cert), Trust{Roots: roots, Now: now.Add(-30 * time.Minute)}, ErrCertificate},
 		{"key bundle", roundTrip(t, &Bundle{MediaType: MediaTypeV03, Envelope: env, PublicKeyHint: "00"}), Trust{Roots: roots}, ErrNoTrust},
