@@ -25,9 +25,11 @@ func TestEvalTaskOnDevChain(t *testing.T) {
 	id := strings.TrimSpace(mustSucceed(t, provad(t, "hash", dir)).Stdout)
 	// The validator commits right after the task is created, and the
 	// commit window leaves room for the two refused calls that follow it,
-	// even with other tests running side by side on two cores.
+	// even with other tests running side by side on two cores. The reveal
+	// window (18 s) is as wide: a CI run on two busy cores needed more than
+	// 25 blocks (7.5 s) to start the reveal command and get it into a block.
 	mustSucceed(t, provad(t, append([]string{"tx", "eval", "create-task", id, "5000000uprova", "--metric", "accuracy",
-		"--commit-blocks", "40", "--reveal-blocks", "25", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
+		"--commit-blocks", "40", "--reveal-blocks", "60", "--min-evaluators", "1", "--from", "alice"}, kr...)...))
 	mustSucceed(t, provad(t, append([]string{"tx", "eval", "commit", "1", "8100", "--from", "validator"}, kr...)...))
 	// A reveal inside the commit window is refused; so are a second commit
 	// and a reveal by an account that never committed.
