@@ -289,3 +289,38 @@ func TestRealSigstoreBundle(t *testing.T) {
 		}
 	})
 }
+
+// TestRealSigstoreBundleWithRoot verifies the public-good Sigstore bundle
+// end to end when PROVA_SIGSTORE_TRUSTED_ROOT names a trusted root (or
+// client trust config) holding public-good Sigstore's keys. None is in the
+// repository or the workspace's real data, so it is skipped otherwise.
+// With one, the Fulcio chain, the Rekor SET and checkpoint and the identity
+// all check, another identity is refused, and a changed payload is refused.
+func TestRealSigstoreBundleWithRoot(t *testing.T) {
+	path := os.Getenv("PROVA_SIGSTORE_TRUSTED_ROOT")
+	if path == "" {
+		t.Skip("set PROVA_SIGSTORE_TRUSTED_ROOT to a public-good Sigstore trusted_root.json to run")
+	}
+	root, err := ReadTrustedRoot(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := real(t, "v1.1.0-sigstore", "model.sig")
+	b := readBundle(t, sig)
+	policy := func(id string) Trust {
+		return Trust{Sigstore: &SigstorePolicy{Root: root, Identity: id, Issuer: "https://sigstore.verify.ibm.com/oauth2"}}
+	}
+	mr, err := VerifyModel(t.Context(), real(t, "v1.1.0-sigstore"), sig, b, policy("stefanb@us.ibm.com"), 0)
+	if err != nil || mr.Method != MethodSigstore || mr.Files != 2 || mr.Manifest.Digest.Hex() != digestTwoFiles {
+		t.Fatalf("VerifyModel: %v, %+v", err, mr)
+	}
+	if _, err := Verify(b, policy("someone@example.com")); !errors.Is(err, ErrIdentity) {
+		t.Fatalf("other identity: err = %v", err)
+	}
+	tampered := *b
+	tampered.Envelope.Payload = append([]byte{}, b.Envelope.Payload...)
+	tampered.Envelope.Payload[len(b.Envelope.Payload)/2] ^= 1
+	if _, err := Verify(&tampered, policy("stefanb@us.ibm.com")); err == nil {
+		t.Fatal("a changed payload verified")
+	}
+}
