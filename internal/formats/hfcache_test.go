@@ -226,3 +226,35 @@ func TestInspectHFCacheRepoFolder(t *testing.T) {
 		t.Fatalf("bad refs/main: err = %v", err)
 	}
 }
+
+// TestInspectShardThroughLink: a shard that an index names is held to the
+// link rule too; outside a cache snapshot, a shard that is a link makes the
+// inspection an error instead of reading through it.
+func TestInspectShardThroughLink(t *testing.T) {
+	weights := encodeST(t, model[:1], nil)
+	outside := filepath.Join(t.TempDir(), "elsewhere.safetensors")
+	if err := os.WriteFile(outside, weights, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	index := `{"metadata": {}, "weight_map": {"` + model[0].Name + `": "model-00001-of-00001.safetensors"}}`
+	if err := os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shard := filepath.Join(dir, "model-00001-of-00001.safetensors")
+	if err := os.WriteFile(shard, weights, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := inspect(t, dir); s.TensorCount != 1 {
+		t.Fatalf("plain shard: %+v", s)
+	}
+	if err := os.Remove(shard); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, shard); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Inspect(dir); !errors.Is(err, ErrNoModel) || !strings.Contains(err.Error(), "model-00001-of-00001.safetensors is a symbolic link") {
+		t.Fatalf("shard through a link: err = %v", err)
+	}
+}

@@ -126,13 +126,32 @@ var splitGGUF = regexp.MustCompile(`-00001-of-[0-9]{5}\.gguf$`)
 // anySplitGGUF matches any split.
 var anySplitGGUF = regexp.MustCompile(`-[0-9]{5}-of-[0-9]{5}\.gguf$`)
 
-// inspectDir finds the model in a directory (not recursively).
+// inspectDir finds the model in a directory (not recursively). The files
+// the model is read from (shards an index names, a split model's splits)
+// are held to the same link rule as the file chosen: a link among them
+// that is not followed makes the result an error.
 func inspectDir(dir string) (*Summary, error) {
+	links := newLinkPolicy(dir)
+	s, err := findModel(dir, links)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range s.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 && !links.follow(p) {
+			return nil, fmt.Errorf("%w: %s is a symbolic link, which is not followed outside a Hugging Face cache snapshot (or out of it): inspect the file it points to",
+				ErrNoModel, f)
+		}
+	}
+	return s, nil
+}
+
+// findModel is inspectDir before the link check of the files read.
+func findModel(dir string, links linkPolicy) (*Summary, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	links := newLinkPolicy(dir)
 	var indexes, tensors, ggufs, skipped []string
 	for _, e := range entries {
 		n := e.Name()
