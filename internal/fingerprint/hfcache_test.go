@@ -158,8 +158,8 @@ func TestCacheRepo(t *testing.T) {
 		dir:                                  "",
 		filepath.Join(dir, "snapshots", "x"): "",
 	} {
-		if got := cacheRepo(path); got != want {
-			t.Errorf("cacheRepo(%s) = %q, want %q", path, got, want)
+		if got := HFCacheRepo(path); got != want {
+			t.Errorf("HFCacheRepo(%s) = %q, want %q", path, got, want)
 		}
 	}
 }

@@ -70,7 +70,7 @@ func walk(root string, o Options) (tree, error) {
 	}
 	w := walker{o: o, ancestors: map[string]bool{}}
 	if o.Symlinks == SymlinkError {
-		w.cacheRepo = cacheRepo(real, abs)
+		w.cacheRepo = HFCacheRepo(real, abs)
 	}
 	if err := w.dir(abs, "", real); err != nil {
 		return tree{}, err
@@ -82,10 +82,13 @@ func walk(root string, o Options) (tree, error) {
 // repositories (models, datasets, spaces).
 var cacheRepoPrefixes = []string{"models--", "datasets--", "spaces--"}
 
-// cacheRepo returns the resolved path of the Hugging Face cache repository
-// folder whose snapshots hold the first of dirs that is at or below
-// <repo>/snapshots/<rev>, or "" if none is.
-func cacheRepo(dirs ...string) string {
+// HFCacheRepo returns the resolved path of the Hugging Face cache
+// repository folder (models--ORG--NAME, datasets--…, spaces--…) whose
+// snapshots hold the first of the absolute paths dirs that is at or below
+// <repo>/snapshots/<rev>, or "" if none is. Links that resolve inside that
+// folder are the ones followed in a snapshot (here and by
+// internal/formats' inspect).
+func HFCacheRepo(dirs ...string) string {
 	for _, dir := range dirs {
 		for d := filepath.Clean(dir); ; {
 			parent := filepath.Dir(d)

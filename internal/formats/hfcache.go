@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/prova-network/prova/internal/fingerprint"
 )
 
 // The Hugging Face cache.
@@ -23,30 +25,11 @@ import (
 // huggingface_hub points them. A link out of the folder is still not
 // followed.
 //
-// internal/fingerprint has the same rule for hashing; it cannot import this
-// package (this one imports it), so each keeps its own.
+// Which folder that is, is fingerprint.HFCacheRepo's answer: hashing and
+// inspecting follow the same links.
 
 // cacheRepoName matches a cache repository folder's name.
 var cacheRepoName = regexp.MustCompile(`^(models|datasets|spaces)--[^/\\]+$`)
-
-// cacheRepo returns the cache repository folder that dir lies in, as
-// <repo>/snapshots/<commit> or below, or "" when dir is in no snapshot.
-func cacheRepo(dir string) string {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	for {
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		if filepath.Base(parent) == "snapshots" && cacheRepoName.MatchString(filepath.Base(filepath.Dir(parent))) {
-			return filepath.Dir(parent)
-		}
-		d = parent
-	}
-}
 
 // cacheSnapshot returns the snapshot to inspect for a cache repository
 // folder: the one refs/main names, or the only one. It returns "" and no
@@ -88,15 +71,15 @@ type linkPolicy struct {
 }
 
 func newLinkPolicy(dir string) linkPolicy {
-	repo := cacheRepo(dir)
-	if repo == "" {
-		return linkPolicy{}
-	}
-	real, err := filepath.EvalSymlinks(repo)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return linkPolicy{}
 	}
-	return linkPolicy{repo: real}
+	dirs := []string{abs}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		dirs = append([]string{real}, abs)
+	}
+	return linkPolicy{repo: fingerprint.HFCacheRepo(dirs...)}
 }
 
 // follow reports whether the link at path resolves to a regular file inside
