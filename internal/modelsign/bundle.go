@@ -366,10 +366,8 @@ type bundleJSON struct {
 }
 
 type materialJSON struct {
-	PublicKey            *publicKeyJSON `json:"publicKey,omitempty"`
-	X509CertificateChain *struct {
-		Certificates []certJSON `json:"certificates"`
-	} `json:"x509CertificateChain,omitempty"`
+	PublicKey                 *publicKeyJSON  `json:"publicKey,omitempty"`
+	X509CertificateChain      *certChainJSON  `json:"x509CertificateChain,omitempty"`
 	Certificate               *certJSON       `json:"certificate,omitempty"`
 	TlogEntries               []tlogEntryJSON `json:"tlogEntries"`
 	TimestampVerificationData *timestampsJSON `json:"timestampVerificationData,omitempty"`
@@ -381,48 +379,66 @@ type publicKeyJSON struct {
 	KeyDetails string `json:"keyDetails,omitempty"`
 }
 
+type certChainJSON struct {
+	Certificates []certJSON `json:"certificates"`
+}
+
 type certJSON struct {
 	RawBytes string `json:"rawBytes"`
 }
 
 type timestampsJSON struct {
-	RFC3161Timestamps []struct {
-		SignedTimestamp string `json:"signedTimestamp"`
-	} `json:"rfc3161Timestamps"`
+	RFC3161Timestamps []timestampJSON `json:"rfc3161Timestamps"`
+}
+
+type timestampJSON struct {
+	SignedTimestamp string `json:"signedTimestamp"`
 }
 
 type envelopeJSON struct {
-	Payload     string `json:"payload"`
-	PayloadType string `json:"payloadType"`
-	Signatures  []struct {
-		Sig   string `json:"sig"`
-		KeyID string `json:"keyid,omitempty"`
-	} `json:"signatures"`
+	Payload     string          `json:"payload"`
+	PayloadType string          `json:"payloadType"`
+	Signatures  []signatureJSON `json:"signatures"`
+}
+
+type signatureJSON struct {
+	Sig   string `json:"sig"`
+	KeyID string `json:"keyid,omitempty"`
 }
 
 type tlogEntryJSON struct {
-	LogIndex jsonInt64 `json:"logIndex"`
-	LogID    *struct {
-		KeyID string `json:"keyId"`
-	} `json:"logId"`
-	KindVersion *struct {
-		Kind    string `json:"kind"`
-		Version string `json:"version"`
-	} `json:"kindVersion"`
-	IntegratedTime   jsonInt64 `json:"integratedTime"`
-	InclusionPromise *struct {
-		SignedEntryTimestamp string `json:"signedEntryTimestamp"`
-	} `json:"inclusionPromise,omitempty"`
-	InclusionProof *struct {
-		LogIndex   jsonInt64 `json:"logIndex"`
-		RootHash   string    `json:"rootHash"`
-		TreeSize   jsonInt64 `json:"treeSize"`
-		Hashes     []string  `json:"hashes"`
-		Checkpoint *struct {
-			Envelope string `json:"envelope"`
-		} `json:"checkpoint,omitempty"`
-	} `json:"inclusionProof,omitempty"`
-	CanonicalizedBody string `json:"canonicalizedBody"`
+	LogIndex          jsonInt64           `json:"logIndex"`
+	LogID             *logIDJSON          `json:"logId"`
+	KindVersion       *kindVersionJSON    `json:"kindVersion"`
+	IntegratedTime    jsonInt64           `json:"integratedTime"`
+	InclusionPromise  *promiseJSON        `json:"inclusionPromise,omitempty"`
+	InclusionProof    *inclusionProofJSON `json:"inclusionProof,omitempty"`
+	CanonicalizedBody string              `json:"canonicalizedBody"`
+}
+
+type logIDJSON struct {
+	KeyID string `json:"keyId"`
+}
+
+type kindVersionJSON struct {
+	Kind    string `json:"kind"`
+	Version string `json:"version"`
+}
+
+type promiseJSON struct {
+	SignedEntryTimestamp string `json:"signedEntryTimestamp"`
+}
+
+type inclusionProofJSON struct {
+	LogIndex   jsonInt64       `json:"logIndex"`
+	RootHash   string          `json:"rootHash"`
+	TreeSize   jsonInt64       `json:"treeSize"`
+	Hashes     []string        `json:"hashes"`
+	Checkpoint *checkpointJSON `json:"checkpoint,omitempty"`
+}
+
+type checkpointJSON struct {
+	Envelope string `json:"envelope"`
 }
 
 // jsonInt64 is a protobuf JSON int64: a decimal string, or a number.

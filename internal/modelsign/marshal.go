@@ -13,19 +13,14 @@ func (b *Bundle) MarshalJSON() ([]byte, error) {
 	enc := base64.StdEncoding.EncodeToString
 	j := bundleJSON{MediaType: b.MediaType, VerificationMaterial: &materialJSON{TlogEntries: []tlogEntryJSON{}}}
 	env := &envelopeJSON{Payload: enc(b.Envelope.Payload), PayloadType: b.Envelope.PayloadType}
-	env.Signatures = append(env.Signatures, struct {
-		Sig   string `json:"sig"`
-		KeyID string `json:"keyid,omitempty"`
-	}{enc(b.Envelope.Signature), b.Envelope.KeyID})
+	env.Signatures = append(env.Signatures, signatureJSON{enc(b.Envelope.Signature), b.Envelope.KeyID})
 	j.DSSEEnvelope = env
 	m := j.VerificationMaterial
 	switch {
 	case len(b.Certificates) == 1 && b.MediaType == MediaTypeV03:
 		m.Certificate = &certJSON{RawBytes: enc(b.Certificates[0].Raw)}
 	case len(b.Certificates) > 0:
-		m.X509CertificateChain = &struct {
-			Certificates []certJSON `json:"certificates"`
-		}{}
+		m.X509CertificateChain = &certChainJSON{}
 		for _, c := range b.Certificates {
 			m.X509CertificateChain.Certificates = append(m.X509CertificateChain.Certificates, certJSON{RawBytes: enc(c.Raw)})
 		}
@@ -42,9 +37,7 @@ func (b *Bundle) MarshalJSON() ([]byte, error) {
 	if len(b.Timestamps) > 0 {
 		m.TimestampVerificationData = &timestampsJSON{}
 		for _, ts := range b.Timestamps {
-			m.TimestampVerificationData.RFC3161Timestamps = append(m.TimestampVerificationData.RFC3161Timestamps, struct {
-				SignedTimestamp string `json:"signedTimestamp"`
-			}{enc(ts)})
+			m.TimestampVerificationData.RFC3161Timestamps = append(m.TimestampVerificationData.RFC3161Timestamps, timestampJSON{enc(ts)})
 		}
 	}
 	return json.Marshal(j)
@@ -57,35 +50,18 @@ func (e *TlogEntry) toJSON() tlogEntryJSON {
 		IntegratedTime:    jsonInt64(e.IntegratedTime),
 		CanonicalizedBody: enc(e.Body),
 	}
-	j.LogID = &struct {
-		KeyID string `json:"keyId"`
-	}{enc(e.LogID)}
-	j.KindVersion = &struct {
-		Kind    string `json:"kind"`
-		Version string `json:"version"`
-	}{e.Kind, e.Version}
+	j.LogID = &logIDJSON{enc(e.LogID)}
+	j.KindVersion = &kindVersionJSON{e.Kind, e.Version}
 	if e.SignedEntryTimestamp != nil {
-		j.InclusionPromise = &struct {
-			SignedEntryTimestamp string `json:"signedEntryTimestamp"`
-		}{enc(e.SignedEntryTimestamp)}
+		j.InclusionPromise = &promiseJSON{enc(e.SignedEntryTimestamp)}
 	}
 	if p := e.Proof; p != nil {
-		pj := &struct {
-			LogIndex   jsonInt64 `json:"logIndex"`
-			RootHash   string    `json:"rootHash"`
-			TreeSize   jsonInt64 `json:"treeSize"`
-			Hashes     []string  `json:"hashes"`
-			Checkpoint *struct {
-				Envelope string `json:"envelope"`
-			} `json:"checkpoint,omitempty"`
-		}{LogIndex: jsonInt64(p.LogIndex), RootHash: enc(p.RootHash), TreeSize: jsonInt64(p.TreeSize), Hashes: []string{}}
+		pj := &inclusionProofJSON{LogIndex: jsonInt64(p.LogIndex), RootHash: enc(p.RootHash), TreeSize: jsonInt64(p.TreeSize), Hashes: []string{}}
 		for _, h := range p.Hashes {
 			pj.Hashes = append(pj.Hashes, enc(h))
 		}
 		if p.Checkpoint != "" {
-			pj.Checkpoint = &struct {
-				Envelope string `json:"envelope"`
-			}{p.Checkpoint}
+			pj.Checkpoint = &checkpointJSON{p.Checkpoint}
 		}
 		j.InclusionProof = pj
 	}
