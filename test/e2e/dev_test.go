@@ -40,6 +40,7 @@ func startDev(t *testing.T, home string, extra ...string) *devChain {
 	rpc := p.waitOutput(t, reRPC, time.Minute)[1]
 	api := p.waitOutput(t, reAPI, time.Minute)[1]
 	waitHeight(t, rpc, 2, 90*time.Second)
+	waitQueryable(t, api, time.Minute)
 	net, err := devnet.Load(home)
 	if err != nil {
 		t.Fatal(err)

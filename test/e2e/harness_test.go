@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -224,6 +225,30 @@ func waitHeight(t *testing.T, rpcURL string, h int64, timeout time.Duration) int
 		t.Fatal(err)
 	}
 	return got
+}
+
+// waitQueryable waits until the node answers queries at the latest height.
+// A resumed node's RPC reports the old height at once, but the SDK refuses
+// latest-height queries ("context did not contain latest block height")
+// until the first block after the restart is committed.
+func waitQueryable(t *testing.T, apiURL string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := http.Get(apiURL + "/cosmos/auth/v1beta1/params")
+		if err == nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			err = fmt.Errorf("%s: %s", resp.Status, b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node at %s does not answer queries within %s: %v", apiURL, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // restBalance reads a balance through the REST API (unverified), for
