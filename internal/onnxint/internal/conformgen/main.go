@@ -49,12 +49,13 @@ var selected = regexp.MustCompile(`^test_(qlinearmatmul|qlinearconv|quantizeline
 
 // Case is the JSON form of one test case.
 type Case struct {
-	Name    string    `json:"name"`
-	Source  string    `json:"source"`
-	Opsets  []Opset   `json:"opsets"`
-	Node    Node      `json:"node"`
-	Inputs  []*Tensor `json:"inputs"`
-	Outputs []*Tensor `json:"outputs"`
+	Name      string    `json:"name"`
+	Source    string    `json:"source"`
+	IRVersion int64     `json:"ir_version"`
+	Opsets    []Opset   `json:"opsets"`
+	Node      Node      `json:"node"`
+	Inputs    []*Tensor `json:"inputs"`
+	Outputs   []*Tensor `json:"outputs"`
 }
 
 type Opset struct {
@@ -258,9 +259,10 @@ func load(repo, rev, name string, files []string) (*Case, string, error) {
 		}
 	}
 	c := &Case{
-		Name:   name,
-		Source: "github.com/onnx/onnx@" + rev + " " + dir,
-		Node:   Node{OpType: n.OpType, Domain: n.Domain, Inputs: n.Input, Outputs: n.Output},
+		Name:      name,
+		Source:    "github.com/onnx/onnx@" + rev + " " + dir,
+		IRVersion: m.IrVersion,
+		Node:      Node{OpType: n.OpType, Domain: n.Domain, Inputs: n.Input, Outputs: n.Output},
 	}
 	for _, o := range m.OpsetImport {
 		c.Opsets = append(c.Opsets, Opset{Domain: o.Domain, Version: o.Version})
