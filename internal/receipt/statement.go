@@ -63,6 +63,13 @@ type Predicate struct {
 	Tokens           Tokens            `json:"tokens"`
 	RequestID        string            `json:"requestId"`
 	Time             string            `json:"time"`
+	// TraceRoot and TraceSize, when set (both or neither), make the receipt
+	// a claim about a verifiable execution (docs/INFERENCE.md §3, §5): the
+	// RFC 6962 root over the run's trace leaves as a digest ID
+	// "sha256:<64 hex>" and the number of leaves. Receipts without them
+	// encode exactly as before (both are omitted when empty).
+	TraceRoot string `json:"traceRoot,omitempty"`
+	TraceSize uint64 `json:"traceSize,omitempty"`
 }
 
 // Provider names the inference provider and the key it signs with.
@@ -147,7 +154,34 @@ func (s *Statement) Validate() error {
 	if err := checkParameters(p); err != nil {
 		return err
 	}
+	if err := checkTrace(p); err != nil {
+		return err
+	}
 	return checkTime(p.Time)
+}
+
+// MinTraceSize is the smallest trace: the input and output leaves.
+const MinTraceSize = 2
+
+// checkTrace accepts no trace fields, or a SHA-256 digest ID as traceRoot
+// (trace trees hash with SHA-256) and a traceSize of at least MinTraceSize.
+func checkTrace(p *Predicate) error {
+	if p.TraceRoot == "" && p.TraceSize == 0 {
+		return nil
+	}
+	if p.TraceRoot == "" || p.TraceSize == 0 {
+		return fmt.Errorf("%w: traceRoot and traceSize go together", ErrInvalidStatement)
+	}
+	if !strings.HasPrefix(p.TraceRoot, string(fingerprint.SHA256)+":") {
+		return fmt.Errorf("%w: traceRoot %q must be sha256:<64 hex>", ErrInvalidStatement, p.TraceRoot)
+	}
+	if err := checkDigestID(p.TraceRoot); err != nil {
+		return fmt.Errorf("%w: traceRoot: %w", ErrInvalidStatement, err)
+	}
+	if p.TraceSize < MinTraceSize {
+		return fmt.Errorf("%w: traceSize %d is below %d (input and output leaves)", ErrInvalidStatement, p.TraceSize, MinTraceSize)
+	}
+	return nil
 }
 
 // checkDigestID accepts exactly what fingerprint.ParseDigest accepts,

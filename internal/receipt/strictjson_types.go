@@ -11,7 +11,7 @@ import (
 var (
 	statementNames = []string{"_type", "subject", "predicateType", "predicate"}
 	subjectNames   = []string{"name", "digest"}
-	predicateNames = []string{"model", "provider", "inputDigest", "outputDigest", "parametersDigest", "parameters", "tokens", "requestId", "time"}
+	predicateNames = []string{"model", "provider", "inputDigest", "outputDigest", "parametersDigest", "parameters", "tokens", "requestId", "time", "traceRoot", "traceSize"}
 	providerNames  = []string{"id", "keyId"}
 	tokensNames    = []string{"input", "output"}
 	rootPredNames  = []string{"provider", "size"}
@@ -59,7 +59,8 @@ func (r *jsonReader) subjects() ([]Subject, error) {
 }
 
 func (r *jsonReader) predicate(p *Predicate) error {
-	// parametersDigest (4) and parameters (5) are omitempty.
+	// parametersDigest (4), parameters (5), traceRoot (9) and traceSize
+	// (10) are omitempty.
 	return r.object(predicateNames, all(9)&^(1<<4|1<<5), func(k int) (err error) {
 		switch k {
 		case 0:
@@ -87,6 +88,10 @@ func (r *jsonReader) predicate(p *Predicate) error {
 			p.RequestID, err = r.str(false)
 		case 8:
 			p.Time, err = r.str(false)
+		case 9:
+			p.TraceRoot, err = r.str(false)
+		case 10:
+			p.TraceSize, err = r.uint()
 		}
 		return err
 	})
