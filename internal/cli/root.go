@@ -225,6 +225,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		datasetCommand(),
 		contentCommand(),
 		receiptCommand(),
+		inferCommand(),
 	)
 }
 
