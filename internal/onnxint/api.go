@@ -131,6 +131,7 @@ func (m *Model) Steps() []StepInfo {
 		s := &m.steps[i]
 		out[i] = StepInfo{
 			Leaf: i + 1, Node: s.node.name, Op: s.node.op, Chunk: s.chunk, Chunks: len(s.node.chunks),
+
 			Cost: s.cost, Reads: append([]int{}, s.reads...), Weights: append([]int{}, s.node.weights...),
 		}
 	}

@@ -78,10 +78,19 @@ func (g *Graph) SymbolicInput(name string, typ int32, dims ...any) {
 	g.G.Input = append(g.G.Input, vi)
 }
 
-// Output declares a graph output; dims may be empty to leave the shape to
-// the runtime.
+// Output declares a graph output; with no dims the shape is left out (use
+// ScalarOutput for a rank-0 output).
 func (g *Graph) Output(name string, typ int32, dims ...int64) {
-	g.G.Output = append(g.G.Output, valueInfo(name, typ, dims))
+	vi := valueInfo(name, typ, dims)
+	if len(dims) == 0 {
+		vi.Type.GetTensorType().Shape = nil
+	}
+	g.G.Output = append(g.G.Output, vi)
+}
+
+// ScalarOutput declares a rank-0 graph output.
+func (g *Graph) ScalarOutput(name string, typ int32) {
+	g.G.Output = append(g.G.Output, valueInfo(name, typ, nil))
 }
 
 // Node appends a node.

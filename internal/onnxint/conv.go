@@ -1,0 +1,244 @@
+package onnxint
+
+import "fmt"
+
+// convKernel is a grouped 1-D or 2-D convolution over 8-bit integers:
+// ConvInteger (exact int32 result modulo 2^32), QLinearConv and the QDQ
+// Conv pattern (requantized, with optional bias and activation). It
+// computes im2col patches and multiplies them with the packed filters of
+// the output channels asked for.
+type convKernel struct {
+	x, w    operand
+	n, c, m int // batch, input channels, output channels
+	group   int
+	cg, mg  int // channels per group
+	kg      int // patch length cg·kh·kw
+	win     win
+	outDims []int64
+
+	zxSlot, zwSlot int // ConvInteger zero points (−1 absent)
+
+	quant      bool
+	qx, qw, qy qparam
+	bias       operand // QLinearConv: int32 added to the accumulator; QDQ: dequantized
+	qdqBias    bool
+	qb         qparam
+	act        act
+	outType    DType
+}
+
+type convState struct {
+	filt []*packed // per group: [kg][mg]
+	zx   int64
+	zw   []int64 // per output channel (len 1: all)
+	bias []int64 // QLinearConv bias per output channel, or nil
+	rq   []rq    // per output channel (len 1: all)
+}
+
+func (k *convKernel) unitCost() int64 {
+	return int64(k.n) * int64(k.win.positions()) * int64(k.kg)
+}
+
+// geometry checks X and W and reads the window attributes.
+func (k *convKernel) geometry(b *nb, g *gnode) error {
+	xd, wd := k.x.dims, k.w.dims
+	if len(xd) < 3 || len(wd) != len(xd) {
+		return b.errf("input %v and filter %v: want [N,C,spatial] and [M,C/group,kernel] of the same rank", xd, wd)
+	}
+	grp, err := g.attrInt("group", 1)
+	if err != nil {
+		return err
+	}
+	if ks, ok, err := g.attrInts("kernel_shape"); err != nil {
+		return err
+	} else if ok && !equalDims(ks, wd[2:]) {
+		return b.errf("kernel_shape %v does not match the filter %v", ks, wd)
+	}
+	if grp < 1 || xd[1]%grp != 0 || wd[0]%grp != 0 || wd[1]*grp != xd[1] {
+		return b.errf("group %d does not fit input channels %d and filter %v", grp, xd[1], wd)
+	}
+	k.win, err = winGeom(g, xd, wd[2:], false, false)
+	if err != nil {
+		return err
+	}
+	k.n, k.c, k.m, k.group = int(xd[0]), int(xd[1]), int(wd[0]), int(grp)
+	k.cg, k.mg = k.c/k.group, k.m/k.group
+	k.kg = k.cg * k.win.k[0] * k.win.k[1]
+	k.outDims = k.win.outDims(xd[0], wd[0])
+	if _, err := numElements([]int64{int64(k.win.positions()), int64(k.kg)}, 1<<40); err != nil {
+		return b.errf("%v", err)
+	}
+	return nil
+}
+
+func (k *convKernel) prepare(w []*Tensor) (any, error) {
+	s := &convState{zw: []int64{0}}
+	wt := w[k.w.w]
+	per := k.mg * k.kg
+	s.filt = make([]*packed, k.group)
+	for g := range s.filt {
+		s.filt[g] = packB(wt.I[g*per:(g+1)*per], k.kg, k.mg, 1, k.kg)
+	}
+	if !k.quant {
+		if k.zxSlot >= 0 {
+			s.zx = int64(w[k.zxSlot].I[0])
+		}
+		if k.zwSlot >= 0 {
+			s.zw = int64s(w[k.zwSlot].I)
+		}
+		return s, nil
+	}
+	qx, err := k.qx.load(w)
+	if err != nil {
+		return nil, err
+	}
+	qw, err := k.qw.load(w)
+	if err != nil {
+		return nil, err
+	}
+	qy, err := k.qy.load(w)
+	if err != nil {
+		return nil, err
+	}
+	sx, zx := qx.at(0)
+	sy, zy := qy.at(0)
+	s.zx = zx
+	s.zw = append([]int64{}, qw.z...)
+	lo, hi, err := k.act.bounds(w, sy, zy)
+	if err != nil {
+		return nil, err
+	}
+	var qb qvals
+	if k.bias.isWeight() {
+		if k.qdqBias {
+			if qb, err = k.qb.load(w); err != nil {
+				return nil, err
+			}
+		} else {
+			s.bias = int64s(w[k.bias.w].I)
+		}
+	}
+	nrq := 1
+	if len(qw.s) > 1 || k.qdqBias {
+		nrq = k.m
+	}
+	s.rq = make([]rq, nrq)
+	for m := range s.rq {
+		sw, _ := qw.at(int64(m))
+		var c int64
+		var sc dy
+		if k.qdqBias {
+			sbf, zb := qb.at(int64(m))
+			c, sc = int64(w[k.bias.w].I[m])-zb, dyOf(sbf)
+		}
+		r, err := rqFor(dyOf(sx).mul(dyOf(sw)), c, sc, sy, zy, k.outType, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("output channel %d: %w", m, err)
+		}
+		s.rq[m] = r
+	}
+	return s, nil
+}
+
+func int64s(v []int32) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+// patchTile is how many patches im2col gathers at a time.
+const patchTile = 64
+
+func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
+	s := st.(*convState)
+	xt := in[k.x.in]
+	wn := &k.win
+	P := wn.positions()
+	ih, iw := wn.in[0], wn.in[1]
+	plane := ih * iw
+	tile := make([]int32, patchTile*k.kg)
+	acc := make([]int64, k.mg+3)
+	sums := make([]int64, patchTile)
+	zwAny := false
+	for _, z := range s.zw {
+		zwAny = zwAny || z != 0
+	}
+	zx32 := int32(s.zx)
+	kk := int64(k.kg)
+	w := int(c1 - c0)
+	for n := 0; n < k.n; n++ {
+		for g := 0; g < k.group; g++ {
+			// Output channels of this group inside the chunk, local to the group.
+			m0, m1 := max(int(c0)-g*k.mg, 0), min(int(c1)-g*k.mg, k.mg)
+			if m0 >= m1 {
+				continue
+			}
+			me := m0 &^ 1
+			f := s.filt[g]
+			xbase := (n*k.c + g*k.cg) * plane
+			for p0 := 0; p0 < P; p0 += patchTile {
+				p1 := min(p0+patchTile, P)
+				// im2col: patch p's element (c, ki, kj) at tile[(p-p0)*kg + (c*kh+ki)*kw+kj].
+				for p := p0; p < p1; p++ {
+					oy, ox := p/wn.out[1], p%wn.out[1]
+					row := tile[(p-p0)*k.kg : (p-p0+1)*k.kg]
+					i := 0
+					for c := 0; c < k.cg; c++ {
+						cb := xbase + c*plane
+						for ki := 0; ki < wn.k[0]; ki++ {
+							y := oy*wn.s[0] - wn.pb[0] + ki*wn.d[0]
+							if y < 0 || y >= ih {
+								for kj := 0; kj < wn.k[1]; kj++ {
+									row[i] = zx32
+									i++
+								}
+								continue
+							}
+							rb := cb + y*iw
+							for kj := 0; kj < wn.k[1]; kj++ {
+								x := ox*wn.s[1] - wn.pb[1] + kj*wn.d[1]
+								if x < 0 || x >= iw {
+									row[i] = zx32
+								} else {
+									row[i] = xt.I[rb+x]
+								}
+								i++
+							}
+						}
+					}
+					if zwAny {
+						sums[p-p0] = sum32(row)
+					}
+				}
+				for p := p0; p < p1; p++ {
+					row := tile[(p-p0)*k.kg : (p-p0+1)*k.kg]
+					clear(acc)
+					f.dotRow(row, me, m1, acc)
+					for m := m0; m < m1; m++ {
+						mg := g*k.mg + m
+						zw := s.zw[0]
+						if len(s.zw) > 1 {
+							zw = s.zw[mg]
+						}
+						v := acc[m-me] - zw*sums[p-p0] - s.zx*f.colSum[m] + kk*s.zx*zw
+						o := (n*w+mg-int(c0))*P + p
+						if !k.quant {
+							out.I[o] = int32(v)
+							continue
+						}
+						if s.bias != nil {
+							v += s.bias[mg]
+						}
+						r := &s.rq[0]
+						if len(s.rq) > 1 {
+							r = &s.rq[mg]
+						}
+						out.I[o] = r.apply(v)
+					}
+				}
+			}
+		}
+	}
+}
