@@ -6,13 +6,10 @@ func newConv() *convKernel {
 	return &convKernel{zxSlot: -1, zwSlot: -1, bias: operand{w: -1, in: -1}, act: act{min: -1, max: -1}}
 }
 
-// convOperands resolves X (runtime) and W (initializer).
+// convOperands resolves X (computed) and W (an initializer, usually).
 func (k *convKernel) operands(b *nb, x, w operand) error {
 	if x.isWeight() {
 		return b.errf("input %q must be computed, not an initializer", x.name)
-	}
-	if !w.isWeight() {
-		return b.errf("filter %q must be an initializer", w.name)
 	}
 	if !is8(x.typ) || !is8(w.typ) {
 		return b.errf("input and filter are %v and %v, want INT8 or UINT8", x.typ, w.typ)

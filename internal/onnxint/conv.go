@@ -28,7 +28,7 @@ type convKernel struct {
 }
 
 type convState struct {
-	filt []*packed // per group: [kg][mg]
+	filt []*packed // per group: [kg][mg]; nil when the filter is computed
 	zx   int64
 	zw   []int64 // per output channel (len 1: all)
 	bias []int64 // QLinearConv bias per output channel, or nil
@@ -73,11 +73,8 @@ func (k *convKernel) geometry(b *nb, g *gnode) error {
 
 func (k *convKernel) prepare(w []*Tensor) (any, error) {
 	s := &convState{zw: []int64{0}}
-	wt := w[k.w.w]
-	per := k.mg * k.kg
-	s.filt = make([]*packed, k.group)
-	for g := range s.filt {
-		s.filt[g] = packB(wt.I[g*per:(g+1)*per], k.kg, k.mg, 1, k.kg)
+	if k.w.isWeight() {
+		s.filt = k.pack(w[k.w.w])
 	}
 	if !k.quant {
 		if k.zxSlot >= 0 {
@@ -140,6 +137,16 @@ func (k *convKernel) prepare(w []*Tensor) (any, error) {
 	return s, nil
 }
 
+// pack packs each group's filters as a [kg][mg] matrix.
+func (k *convKernel) pack(wt *Tensor) []*packed {
+	per := k.mg * k.kg
+	filt := make([]*packed, k.group)
+	for g := range filt {
+		filt[g] = packB(wt.I[g*per:(g+1)*per], k.kg, k.mg, 1, k.kg)
+	}
+	return filt
+}
+
 func int64s(v []int32) []int64 {
 	out := make([]int64, len(v))
 	for i, x := range v {
@@ -154,6 +161,10 @@ const patchTile = 64
 func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	s := st.(*convState)
 	xt := in[k.x.in]
+	filt := s.filt
+	if filt == nil {
+		filt = k.pack(in[k.w.in])
+	}
 	wn := &k.win
 	P := wn.positions()
 	ih, iw := wn.in[0], wn.in[1]
@@ -176,7 +187,7 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 				continue
 			}
 			me := m0 &^ 1
-			f := s.filt[g]
+			f := filt[g]
 			xbase := (n*k.c + g*k.cg) * plane
 			for p0 := 0; p0 < P; p0 += patchTile {
 				p1 := min(p0+patchTile, P)

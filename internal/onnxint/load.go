@@ -146,6 +146,7 @@ func (l *loader) load(mp *onnxpb.ModelProto) error {
 		return err
 	}
 	if !l.skeleton {
+		l.m.hasWeights = true
 		return l.m.prepareAll()
 	}
 	return nil

@@ -21,6 +21,7 @@ type Model struct {
 	steps      []step
 	cost       int64
 	finalReads []int // leaves the output digest reads
+	hasWeights bool  // initializer data present (a full load)
 }
 
 type initializer struct {

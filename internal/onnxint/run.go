@@ -118,7 +118,7 @@ func checkTensor(t *Tensor, typ DType, dims []int64) error {
 // opt.Trace it also hashes every step's state into the trace and keeps the
 // states (Result.Leaves, Root, States).
 func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
-	if len(m.nodes) > 0 && m.nodes[0].st == nil {
+	if !m.hasWeights {
 		return nil, ErrNoWeights
 	}
 	if len(inputs) != len(m.inputs) {
