@@ -97,7 +97,7 @@ func buildIntAct(l *loader, gn *gnode) error {
 
 // moveGeometry reads a Reshape, Flatten or Transpose node: the output dims,
 // the permutation, and Reshape's shape operand.
-func moveGeometry(b *nb, g *gnode, k *moveKernel) error {
+func moveGeometry(b *nb, g *gnode, k *moveKernel, outName string) error {
 	if err := b.checkOutputs(g, 1); err != nil {
 		return err
 	}
@@ -127,12 +127,12 @@ func moveGeometry(b *nb, g *gnode, k *moveKernel) error {
 		} else {
 			// A skeleton: the shape's data is gone; the program takes the
 			// output shape Skeleton recorded, and prepare checks it.
-			d, ok := b.l.declared[g.p.Output[0]]
+			d, ok := b.l.declared[outName]
 			if !ok {
-				return b.errf("output %q has no declared static shape and the shape's data is absent", g.p.Output[0])
+				return b.errf("output %q has no declared static shape and the shape's data is absent", outName)
 			}
 			if numel(d.dims) != numel(in) || int64(len(d.dims)) != sh.dims[0] {
-				return b.errf("declared shape %v of %q does not fit input %v", d.dims, g.p.Output[0], in)
+				return b.errf("declared shape %v of %q does not fit input %v", d.dims, outName, in)
 			}
 			k.outDims = d.dims
 		}
@@ -245,7 +245,7 @@ func buildMove(l *loader, gn *gnode) error {
 		return err
 	}
 	k := &moveKernel{x: x, inDims: x.dims, shape: -1, midType: x.typ}
-	if err := moveGeometry(b, gn, k); err != nil {
+	if err := moveGeometry(b, gn, k, gn.p.Output[0]); err != nil {
 		return err
 	}
 	return b.finish(gn.p.Output[0], x.typ, k.outDims, k, elemUnit(k.outDims))
@@ -383,7 +383,7 @@ func buildQDQMove(b *nb, p *pattern, a act) error {
 		k = pk
 	} else {
 		mk2 := &moveKernel{x: x, inDims: x.dims, shape: -1, midType: x.typ}
-		if err := moveGeometry(b, p.move, mk2); err != nil {
+		if err := moveGeometry(b, p.move, mk2, p.q.p.Output[0]); err != nil {
 			return err
 		}
 		outDims = mk2.outDims
