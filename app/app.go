@@ -5,7 +5,9 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
@@ -18,6 +20,7 @@ import (
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 	reflectionv1 "cosmossdk.io/api/cosmos/reflection/v1"
 	"cosmossdk.io/client/v2/autocli"
+	"cosmossdk.io/collections"
 	"cosmossdk.io/core/appmodule"
 	"cosmossdk.io/log/v2"
 
@@ -87,6 +90,9 @@ import (
 	"github.com/prova-network/prova/x/eval"
 	evalkeeper "github.com/prova-network/prova/x/eval/keeper"
 	evaltypes "github.com/prova-network/prova/x/eval/types"
+	"github.com/prova-network/prova/x/infer"
+	inferkeeper "github.com/prova-network/prova/x/infer/keeper"
+	infertypes "github.com/prova-network/prova/x/infer/types"
 	"github.com/prova-network/prova/x/receipts"
 	receiptskeeper "github.com/prova-network/prova/x/receipts/keeper"
 	receiptstypes "github.com/prova-network/prova/x/receipts/types"
@@ -107,6 +113,9 @@ var maccPerms = map[string][]string{
 	evaltypes.ModuleName:                nil, // escrowed reward pools
 	// Receipt log bonds; the slashed part of a bond is burned.
 	receiptstypes.ModuleName: {authtypes.Burner},
+	// Provider bonds, unbonding entries and challenger bonds; a burned
+	// share of every lost stake.
+	infertypes.ModuleName: {authtypes.Burner},
 }
 
 var (
@@ -143,6 +152,7 @@ type App struct {
 	EvalKeeper     evalkeeper.Keeper
 	ContentKeeper  contentkeeper.Keeper
 	ReceiptsKeeper receiptskeeper.Keeper
+	InferKeeper    inferkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -190,6 +200,7 @@ func New(
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
 		evidencetypes.StoreKey, registrytypes.StoreKey, evaltypes.StoreKey, contenttypes.StoreKey, receiptstypes.StoreKey,
+		infertypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -272,6 +283,11 @@ func New(
 		runtime.NewKVStoreService(keys[contenttypes.StoreKey]), app.RegistryKeeper,
 		app.ReceiptsKeeper.Logs.Has, authority)
 
+	app.InferKeeper = inferkeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[infertypes.StoreKey]), app.AccountKeeper.AddressCodec(), app.BankKeeper,
+		registeredModelOwner(app.RegistryKeeper), anchoredReceiptRoot(app.ReceiptsKeeper),
+		authtypes.NewModuleAddress(infertypes.ModuleName), authority)
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts),
@@ -288,6 +304,7 @@ func New(
 		eval.NewAppModule(app.EvalKeeper),
 		content.NewAppModule(app.ContentKeeper),
 		receipts.NewAppModule(app.ReceiptsKeeper),
+		infer.NewAppModule(app.InferKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
 		map[string]module.AppModuleBasic{
@@ -305,14 +322,15 @@ func New(
 		evidencetypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName,
 	)
 	app.ModuleManager.SetOrderEndBlockers(
-		banktypes.ModuleName, govtypes.ModuleName, evaltypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName,
+		banktypes.ModuleName, govtypes.ModuleName, evaltypes.ModuleName, infertypes.ModuleName, stakingtypes.ModuleName, genutiltypes.ModuleName,
 	)
 	// genutil must follow staking (pools need balances) and auth (params).
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName,
 		minttypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
-		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, receiptstypes.ModuleName, contenttypes.ModuleName, consensustypes.ModuleName,
+		upgradetypes.ModuleName, registrytypes.ModuleName, evaltypes.ModuleName, receiptstypes.ModuleName, contenttypes.ModuleName, infertypes.ModuleName,
+		consensustypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(append([]string{consensustypes.ModuleName}, genesisOrder[:len(genesisOrder)-1]...)...)
@@ -498,6 +516,29 @@ func (app *App) RegisterNodeService(clientCtx client.Context, cfg config.Config)
 
 // GetMaccPerms returns a copy of the module account permissions.
 func GetMaccPerms() map[string][]string { return maps.Clone(maccPerms) }
+
+// registeredModelOwner looks up a model's owner in x/registry for x/infer.
+func registeredModelOwner(k registrykeeper.Keeper) inferkeeper.ModelOwner {
+	return func(ctx context.Context, id string) (string, bool, error) {
+		m, err := k.Models.Get(ctx, id)
+		if errors.Is(err, collections.ErrNotFound) {
+			return "", false, nil
+		}
+		return m.Owner, err == nil, err
+	}
+}
+
+// anchoredReceiptRoot looks up, for x/infer, the root a receipt log
+// anchored in x/receipts for a tree size.
+func anchoredReceiptRoot(k receiptskeeper.Keeper) inferkeeper.AnchoredRoot {
+	return func(ctx context.Context, logID string, size uint64) ([]byte, bool, error) {
+		root, err := k.Roots.Get(ctx, collections.Join(logID, size))
+		if errors.Is(err, collections.ErrNotFound) {
+			return nil, false, nil
+		}
+		return root, err == nil, err
+	}
+}
 
 // BlockedAddresses returns the module accounts that may not receive funds
 // from users. The gov account is allowed so deposits can be refunded.

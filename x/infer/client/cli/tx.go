@@ -576,4 +576,3 @@ func proveOutputCmd() *cobra.Command {
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
-
