@@ -101,7 +101,7 @@ type fixture struct {
 	msgs   types.MsgServer
 	q      types.QueryServer
 	bank   *fakeBank
-	owners map[string]string             // registry: model id -> owner
+	owners map[string]string            // registry: model id -> owner
 	roots  map[string]map[uint64][]byte // x/receipts: log -> size -> anchored root
 }
 
