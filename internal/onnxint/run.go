@@ -20,18 +20,8 @@ func (l *loader) schedule() error {
 			return fmt.Errorf("node %q: cost too large", n.name)
 		}
 		cost := unit * c
-		k := int64(1)
-		if c > 1 && cost > MaxStepCost {
-			if u := MaxStepCost / unit; u == 0 {
-				k = c
-			} else {
-				k = (c + u - 1) / u
-			}
-		}
-		n.bounds = make([]int64, k+1)
-		for i := int64(0); i <= k; i++ {
-			n.bounds[i] = i * c / k
-		}
+		n.bounds = chunkBounds(c, unit)
+		k := int64(len(n.bounds) - 1)
 		var reads []int
 		seen := make(map[int]bool)
 		for _, v := range n.inputs {
@@ -64,6 +54,27 @@ func (l *loader) schedule() error {
 	}
 	sortInts(m.finalReads)
 	return nil
+}
+
+// chunkBounds splits axis 1 (extent c, cost unit per index) into the
+// fewest chunks of at most MaxStepCost: with u = ⌊MaxStepCost/unit⌋ indices
+// fitting in one chunk, k = ⌈c/u⌉ chunks (k = c when even one index costs
+// more, and 1 when the whole costs at most MaxStepCost or c ≤ 1); chunk i
+// covers [⌊i·c/k⌋, ⌊(i+1)·c/k⌋). This is consensus (docs/INFERENCE.md §3).
+func chunkBounds(c, unit int64) []int64 {
+	k := int64(1)
+	if c > 1 && unit*c > MaxStepCost {
+		if u := MaxStepCost / unit; u == 0 {
+			k = c
+		} else {
+			k = (c + u - 1) / u
+		}
+	}
+	b := make([]int64, k+1)
+	for i := int64(0); i <= k; i++ {
+		b[i] = i * c / k
+	}
+	return b
 }
 
 // leavesOf is the trace leaves holding value v: 0 for a graph input, else
