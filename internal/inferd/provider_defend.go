@@ -1,0 +1,185 @@
+package inferd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prova-network/prova/x/infer/types"
+)
+
+// The defence loop: every Poll the provider lists the disputes where it is
+// the defender and makes its due moves, and answers input requests on its
+// pending claims. Everything it needs is on chain or in the store, so a
+// restarted provider picks up where it left off.
+
+func (p *Provider) defendLoop(ctx context.Context) {
+	for {
+		if err := p.defendOnce(ctx); err != nil && ctx.Err() == nil {
+			p.log.Error("defence pass failed; retrying", logErr, err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(p.cfg.Poll):
+		}
+	}
+}
+
+// defendOnce makes one pass over disputes and input requests.
+func (p *Provider) defendOnce(ctx context.Context) error {
+	ds, err := allDisputes(ctx, p.chain.Infer, func(d *types.Dispute) bool {
+		return d.Defender == p.chain.Address && (d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED || !p.store.Settled(d.Id))
+	})
+	if err != nil {
+		return err
+	}
+	pl := &player{role: Defender, chain: p.chain, log: p.log, report: p.report}
+	for i := range ds {
+		if ctx.Err() != nil {
+			return nil
+		}
+		d := &ds[i]
+		if d.Phase == types.DisputePhase_DISPUTE_PHASE_SETTLED {
+			p.settled(d)
+			continue
+		}
+		tr, err := p.traceFor(d)
+		if err != nil {
+			if !p.warned[d.Id] {
+				p.warned[d.Id] = true
+				p.log.Error("cannot defend", logDispute, d.Id, logClaim, d.ClaimId, logErr, err.Error())
+			}
+			continue
+		}
+		if _, err := pl.play(ctx, p.prog, d, tr); err != nil && ctx.Err() == nil {
+			p.log.Error("dispute move failed", logDispute, d.Id, logClaim, d.ClaimId, logErr, err.Error())
+		}
+	}
+	return p.answerInputRequests(ctx)
+}
+
+func (p *Provider) settled(d *types.Dispute) {
+	e := settledEvent(Defender, d)
+	p.log.Info("dispute settled", logDispute, d.Id, logClaim, d.ClaimId, "outcome", d.Outcome.String(), "reason", d.Reason)
+	if err := p.store.MarkSettled(d.Id, Won(Defender, d)); err != nil {
+		p.log.Error("record the settled dispute", logDispute, d.Id, logErr, err.Error())
+		return
+	}
+	if root, ok := to32(d.DefenderRoot); ok {
+		delete(p.traces, root)
+	}
+	p.report(e)
+}
+
+// traceFor recomputes (or recalls) our trace of a disputed claim: the run
+// stored with the claim's trace root, re-executed from its inputs, with
+// the same falsification if it was a lie.
+func (p *Provider) traceFor(d *types.Dispute) (*Trace, error) {
+	root, ok := to32(d.DefenderRoot)
+	if !ok {
+		return nil, fmt.Errorf("dispute %d: defender root is %d bytes", d.Id, len(d.DefenderRoot))
+	}
+	if d.ModelId != p.cfg.ModelID {
+		return nil, fmt.Errorf("dispute %d is over model %s; this provider serves %s", d.Id, d.ModelId, p.cfg.ModelID)
+	}
+	if tr, ok := p.traces[root]; ok {
+		return tr, nil
+	}
+	runs := p.store.ByTraceRoot(root)
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("no stored run has trace root %s", DigestText(root))
+	}
+	r := runs[0]
+	inputs, err := p.store.Inputs(r.Seq)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := ExecuteEncoded(p.prog, inputs, r.InputDigest, r.Lie)
+	if err != nil {
+		return nil, fmt.Errorf("re-execute run %d: %w", r.Seq, err)
+	}
+	if tr.Root != root {
+		return nil, fmt.Errorf("run %d re-executes to root %s, stored %s", r.Seq, DigestText(tr.Root), DigestText(root))
+	}
+	if len(p.traces) >= traceCache {
+		for k := range p.traces {
+			delete(p.traces, k)
+			break
+		}
+	}
+	p.traces[root] = tr
+	return tr, nil
+}
+
+// answerInputRequests posts the inputs of our pending claims whose inputs
+// were requested. x/infer lists input requests only by claim, so the
+// pending claims of ours are listed (from the lowest that may still be
+// pending) and each is asked.
+func (p *Provider) answerInputRequests(ctx context.Context) error {
+	mine, err := claimsFrom(ctx, p.chain.Infer, p.claimFloor, func(c *types.Claim) bool {
+		return c.Provider == p.chain.Address
+	})
+	if err != nil {
+		return err
+	}
+	floor, pending := p.claimFloor, false
+	for i := range mine {
+		c := &mine[i]
+		if c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING {
+			if !pending {
+				floor = c.Id
+			}
+			continue
+		}
+		pending = true
+		if p.answered[c.Id] {
+			continue
+		}
+		if err := p.answerInputRequest(ctx, c); err != nil && ctx.Err() == nil {
+			p.log.Error("input request not answered", logClaim, c.Id, logErr, err.Error())
+		}
+	}
+	if !pending && len(mine) > 0 {
+		floor = mine[len(mine)-1].Id
+	}
+	p.claimFloor = floor
+	return nil
+}
+
+func (p *Provider) answerInputRequest(ctx context.Context, c *types.Claim) error {
+	res, err := p.chain.Infer.InputRequest(ctx, &types.QueryInputRequestRequest{ClaimId: c.Id})
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if res.Request.Status != types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN {
+		p.answered[c.Id] = true
+		return nil
+	}
+	d, ok := to32(c.InputDigest)
+	if !ok {
+		return fmt.Errorf("claim %d: input digest is %d bytes", c.Id, len(c.InputDigest))
+	}
+	inputs, found, err := p.store.InputsByDigest(d)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("no stored run has input digest %s", DigestText(d))
+	}
+	tx, err := p.chain.Send(ctx, &types.MsgPostInput{Provider: p.chain.Address, ClaimId: c.Id, Inputs: inputs})
+	if isCode(tx, err, types.ErrNoInputRequest, types.ErrDeadlinePassed) {
+		p.answered[c.Id] = true
+		return fmt.Errorf("too late: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	p.answered[c.Id] = true
+	p.log.Info("posted inputs", logClaim, c.Id, "requester", res.Request.Requester, logTx, tx.Hash, logHeight, tx.Height)
+	p.report(event(EventInputPosted, map[string]any{"claim_id": c.Id, "requester": res.Request.Requester}, "posted the inputs of claim %d", c.Id))
+	return nil
+}

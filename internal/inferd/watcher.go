@@ -1,0 +1,579 @@
+package inferd
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/prova-network/prova/internal/onnxint"
+	"github.com/prova-network/prova/internal/receiptlog"
+	"github.com/prova-network/prova/x/infer/types"
+)
+
+// Watcher defaults.
+const (
+	// DefaultFetchTries is how many passes a watcher tries the provider's
+	// HTTP API for a claim's inputs before it demands them on chain.
+	DefaultFetchTries = 3
+	// receiptTries bounds the passes spent on a receipt's inputs: receipts
+	// cannot have their inputs demanded on chain.
+	receiptTries = 30
+	// receiptsPerPass bounds the log entries read in one pass.
+	receiptsPerPass = 256
+	// fetchTimeout bounds one HTTP fetch of inputs.
+	fetchTimeout = 30 * time.Second
+)
+
+// WatcherConfig is what a Watcher runs with.
+type WatcherConfig struct {
+	// Dir holds the watcher's state.
+	Dir string
+	// ModelID, if set, restricts the watcher to that model's claims.
+	ModelID string
+	// Model, if set, is a local program used for the claims of any model
+	// whose executable it matches (tensor root and trace size); other
+	// models are run from the ONNX file stored on chain, when it is.
+	Model Program
+	// ProviderURL is where inputs are fetched (GET /v1/inputs/{digest})
+	// unless ProviderURLs names the claim's provider.
+	ProviderURL  string
+	ProviderURLs map[string]string
+	// Log, if set, is a receipt log whose receipts with trace roots are
+	// checked too (entries up to the size anchored on chain).
+	Log *receiptlog.Client
+	// Sample is the fraction of claims checked, in (0, 1].
+	Sample float64
+	Poll   time.Duration
+	// Bond is the challenger bond; zero means params.dispute_stake.
+	Bond       sdk.Coin
+	FetchTries int
+	HTTP       *http.Client
+	// Load builds a program from an ONNX file fetched from the chain
+	// (default: onnxint.Load).
+	Load func([]byte) (Program, error)
+}
+
+// DefaultWatcherConfig returns the defaults (no directory).
+func DefaultWatcherConfig() WatcherConfig {
+	return WatcherConfig{Sample: 1, Poll: DefaultPoll, FetchTries: DefaultFetchTries}
+}
+
+// Validate reports settings a watcher cannot run with.
+func (c WatcherConfig) Validate() error {
+	switch {
+	case c.Dir == "":
+		return errors.New("a state directory is required")
+	case !(c.Sample > 0 && c.Sample <= 1):
+		return errors.New("--sample must be in (0, 1]")
+	case c.Poll <= 0:
+		return errors.New("--poll must be positive")
+	case c.FetchTries < 0:
+		return errors.New("--fetch-tries must not be negative")
+	}
+	if c.ModelID != "" {
+		return types.ValidateModelID(c.ModelID)
+	}
+	return nil
+}
+
+type modelEntry struct {
+	prog Program
+	err  error
+}
+
+// Watcher is the daemon behind 'provad infer watch'.
+type Watcher struct {
+	cfg    WatcherConfig
+	chain  Chain
+	log    *slog.Logger
+	report func(Event)
+	st     *watchState
+	lock   *os.File
+	models map[string]modelEntry
+	traces map[uint64]*Trace // by dispute
+	player *player
+}
+
+// NewWatcher checks cfg and loads the watcher's state from cfg.Dir.
+func NewWatcher(cfg WatcherConfig, chain Chain, logger *slog.Logger, report func(Event)) (*Watcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := chain.check(cfg.Log != nil); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if report == nil {
+		report = func(Event) {}
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: fetchTimeout}
+	}
+	if cfg.Load == nil {
+		cfg.Load = func(b []byte) (Program, error) { return onnxint.Load(b) }
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := loadWatchState(cfg.Dir)
+	if err != nil {
+		unlockDir(lock)
+		return nil, err
+	}
+	w := &Watcher{cfg: cfg, chain: chain, report: report, st: st, lock: lock, models: map[string]modelEntry{}, traces: map[uint64]*Trace{}}
+	w.log = logger.With("watcher", chain.Address)
+	w.player = &player{role: Challenger, chain: chain, log: w.log, report: report}
+	return w, nil
+}
+
+// Run follows the chain (and the log) every Poll until ctx ends; Ctrl-C
+// is a clean stop. The state is saved after every change and released on
+// return.
+func (w *Watcher) Run(ctx context.Context) error {
+	defer unlockDir(w.lock)
+	what := "all models"
+	if w.cfg.ModelID != "" {
+		what = w.cfg.ModelID
+	}
+	w.log.Info("watcher started", "dir", w.cfg.Dir, logModel, what, "sample", w.cfg.Sample, "claim_cursor", w.st.ClaimCursor,
+		"checks", len(w.st.Claims)+len(w.st.Receipts), "disputes", len(w.st.Disputes), "log", w.cfg.Log != nil)
+	w.report(event(EventWatching, map[string]any{"challenger": w.chain.Address, "model_id": w.cfg.ModelID, "claim_cursor": w.st.ClaimCursor, "disputes": len(w.st.Disputes)},
+		"watching claims of %s as %s", what, w.chain.Address))
+	for {
+		if err := w.Pass(ctx); err != nil && ctx.Err() == nil {
+			w.log.Error("pass failed; retrying", logErr, err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			w.log.Info("watcher stopped", "claim_cursor", w.st.ClaimCursor, "disputes", len(w.st.Disputes))
+			return nil
+		case <-time.After(w.cfg.Poll):
+		}
+	}
+}
+
+// Pass does one round: new claims and receipts, the checks in progress,
+// the disputes in progress.
+func (w *Watcher) Pass(ctx context.Context) error {
+	h, err := w.chain.Height(ctx)
+	if err != nil {
+		return fmt.Errorf("node height: %w", err)
+	}
+	var errs []error
+	if err := w.discoverClaims(ctx, h); err != nil {
+		errs = append(errs, err)
+	}
+	for _, id := range sortedKeys(w.st.Claims) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := w.checkClaim(ctx, w.st.Claims[id]); err != nil && ctx.Err() == nil {
+			w.log.Error("claim check failed; will retry", logClaim, id, logErr, err.Error())
+		}
+	}
+	if w.cfg.Log != nil {
+		if err := w.discoverReceipts(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		for _, idx := range sortedKeys(w.st.Receipts) {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err := w.checkReceipt(ctx, w.st.Receipts[idx]); err != nil && ctx.Err() == nil {
+				w.log.Error("receipt check failed; will retry", "index", idx, logErr, err.Error())
+			}
+		}
+	}
+	for _, id := range sortedKeys(w.st.Disputes) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := w.playDispute(ctx, w.st.Disputes[id]); err != nil && ctx.Err() == nil {
+			w.log.Error("dispute move failed; will retry", logDispute, id, logErr, err.Error())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sortedKeys[V any](m map[uint64]V) []uint64 {
+	keys := make([]uint64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (w *Watcher) save() error {
+	if err := w.st.save(w.cfg.Dir); err != nil {
+		return fmt.Errorf("save watcher state: %w", err)
+	}
+	return nil
+}
+
+// discoverClaims queues the new claims worth checking.
+func (w *Watcher) discoverClaims(ctx context.Context, h int64) error {
+	cs, err := claimsFrom(ctx, w.chain.Infer, w.st.ClaimCursor, func(*types.Claim) bool { return true })
+	if err != nil || len(cs) == 0 {
+		return err
+	}
+	for i := range cs {
+		c := &cs[i]
+		w.st.ClaimCursor = max(w.st.ClaimCursor, c.Id)
+		switch {
+		case c.Provider == w.chain.Address,
+			w.cfg.ModelID != "" && c.ModelId != w.cfg.ModelID,
+			c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING,
+			c.OpenDispute != 0, // already disputed (a receipt claim is recorded when it is challenged)
+			c.WindowEnd != 0 && h > c.WindowEnd:
+			continue
+		}
+		if w.cfg.Sample < 1 && rand.Float64() >= w.cfg.Sample {
+			w.log.Debug("claim not sampled", logClaim, c.Id)
+			continue
+		}
+		digest, ok := to32(c.InputDigest)
+		if !ok {
+			continue
+		}
+		w.st.Claims[c.Id] = &claimJob{ClaimID: c.Id, ModelID: c.ModelId, Provider: c.Provider, InputDigest: DigestText(digest), Stage: stageFetch}
+		w.log.Info("checking claim", logClaim, c.Id, "provider", c.Provider, logModel, c.ModelId)
+	}
+	return w.save()
+}
+
+// program returns the program of a model, from --model or the chain.
+func (w *Watcher) program(ctx context.Context, modelID string) (Program, error) {
+	if e, ok := w.models[modelID]; ok {
+		return e.prog, e.err
+	}
+	res, err := w.chain.Infer.Executable(ctx, &types.QueryExecutableRequest{ModelId: modelID, IncludeFile: true})
+	if isNotFound(err) {
+		err = fmt.Errorf("model %s is not executable on chain", modelID)
+		w.models[modelID] = modelEntry{err: err}
+		return nil, err
+	}
+	if err != nil {
+		return nil, err // a transient failure: not remembered
+	}
+	e := res.Executable
+	matches := func(p Program) bool {
+		root := p.TensorRoot()
+		return bytes.Equal(root[:], e.TensorRoot) && p.TraceSize() == e.TraceSize
+	}
+	var ent modelEntry
+	switch {
+	case w.cfg.Model != nil && matches(w.cfg.Model):
+		ent.prog = w.cfg.Model
+	case len(res.File) > 0:
+		p, err := w.cfg.Load(res.File)
+		switch {
+		case err != nil:
+			ent.err = fmt.Errorf("model %s stored on chain does not load: %w", modelID, err)
+		case !matches(p):
+			ent.err = fmt.Errorf("model %s stored on chain does not match its executable record", modelID)
+		default:
+			ent.prog = p
+		}
+	default:
+		ent.err = fmt.Errorf("model %s is not stored on chain (only its skeleton); give its ONNX file with --model", modelID)
+	}
+	if ent.err == nil {
+		w.log.Info("model ready", logModel, modelID, "trace_size", e.TraceSize, "from_chain", ent.prog != w.cfg.Model)
+	}
+	w.models[modelID] = ent
+	return ent.prog, ent.err
+}
+
+// fetchInputs asks a provider's HTTP API for inputs and checks their
+// digest.
+func (w *Watcher) fetchInputs(ctx context.Context, provider string, digest [32]byte) ([]byte, error) {
+	base := w.cfg.ProviderURLs[provider]
+	if base == "" {
+		base = w.cfg.ProviderURL
+	}
+	if base == "" {
+		return nil, errors.New("no provider URL to fetch inputs from")
+	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+PathInputs+DigestText(digest), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := w.cfg.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, types.MaxInputBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("provider answered HTTP %d", resp.StatusCode)
+	case len(b) > types.MaxInputBytes:
+		return nil, fmt.Errorf("provider sent over %d bytes", types.MaxInputBytes)
+	case sha256.Sum256(b) != digest:
+		return nil, errors.New("provider sent inputs that do not hash to the input digest")
+	}
+	return b, nil
+}
+
+// checkClaim advances one claim's check.
+func (w *Watcher) checkClaim(ctx context.Context, job *claimJob) error {
+	res, err := w.chain.Infer.Claim(ctx, &types.QueryClaimRequest{ClaimId: job.ClaimID})
+	if err != nil {
+		return err
+	}
+	c := &res.Claim
+	drop := func(msg string, args ...any) error {
+		w.log.Info(msg, append([]any{logClaim, job.ClaimID}, args...)...)
+		delete(w.st.Claims, job.ClaimID)
+		return w.save()
+	}
+	if job.Stage == stageChallenging {
+		// A restart between saving the inputs and recording the dispute:
+		// find out whether the challenge landed.
+		if ok, err := w.adopt(ctx, func(d *types.Dispute) bool { return d.ClaimId == job.ClaimID }, job.ClaimID, job.ModelID, job.InputDigest); err != nil || ok {
+			if ok {
+				delete(w.st.Claims, job.ClaimID)
+				return w.save()
+			}
+			return err
+		}
+	}
+	if c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING {
+		return drop("claim no longer pending; check dropped", "status", c.Status.String())
+	}
+	if c.OpenDispute != 0 {
+		return drop("claim disputed by someone else; check dropped", logDispute, c.OpenDispute)
+	}
+	prog, err := w.program(ctx, c.ModelId)
+	if err != nil {
+		w.report(event(EventUncheckable, map[string]any{"claim_id": c.Id, "reason": err.Error()}, "cannot check claim %d: %v", c.Id, err))
+		return drop("cannot check claim", logErr, err.Error())
+	}
+	digest, _ := to32(c.InputDigest)
+	var inputs []byte
+	switch job.Stage {
+	case stageChallenging:
+		if inputs, err = loadInputs(w.cfg.Dir, digest); err != nil {
+			return err
+		}
+	case stageFetch:
+		inputs, err = w.fetchInputs(ctx, c.Provider, digest)
+		if err != nil {
+			job.Tries++
+			w.log.Info("inputs not available from the provider", logClaim, c.Id, "try", job.Tries, logErr, err.Error())
+			if job.Tries < w.cfg.FetchTries {
+				return w.save()
+			}
+			return w.requestInputs(ctx, job)
+		}
+	case stageRequested:
+		r, err := w.chain.Infer.InputRequest(ctx, &types.QueryInputRequestRequest{ClaimId: c.Id})
+		if isNotFound(err) {
+			return w.requestInputs(ctx, job) // the request did not land
+		}
+		if err != nil {
+			return err
+		}
+		switch r.Request.Status {
+		case types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN:
+			return nil
+		case types.InputRequestStatus_INPUT_REQUEST_STATUS_EXPIRED:
+			w.report(event(EventInputMissing, map[string]any{"claim_id": c.Id, "provider": c.Provider},
+				"claim %d: the provider did not post its inputs in time and was slashed", c.Id))
+			return drop("inputs never posted")
+		}
+		inputs = r.Request.Inputs
+	}
+	return w.compare(ctx, job, c, prog, inputs)
+}
+
+// requestInputs demands a claim's inputs on chain (MsgRequestInput).
+func (w *Watcher) requestInputs(ctx context.Context, job *claimJob) error {
+	res, err := w.chain.Send(ctx, &types.MsgRequestInput{Challenger: w.chain.Address, Claim: types.ClaimRef{ClaimId: job.ClaimID}})
+	if err != nil && !isCode(res, err, types.ErrInputRequested) {
+		return fmt.Errorf("request inputs: %w", err)
+	}
+	job.Stage = stageRequested
+	if err == nil {
+		w.log.Info("requested inputs on chain", logClaim, job.ClaimID, logTx, res.Hash, logHeight, res.Height)
+		w.report(event(EventInputAsked, map[string]any{"claim_id": job.ClaimID}, "requested the inputs of claim %d on chain", job.ClaimID))
+	}
+	return w.save()
+}
+
+// compare re-executes a claim and challenges it when the trace root or
+// output digest differ.
+func (w *Watcher) compare(ctx context.Context, job *claimJob, c *types.Claim, prog Program, inputs []byte) error {
+	digest, _ := to32(c.InputDigest)
+	tr, err := ExecuteEncoded(prog, inputs, digest, false)
+	if err != nil {
+		w.report(event(EventUncheckable, map[string]any{"claim_id": c.Id, "reason": err.Error()}, "cannot check claim %d: %v", c.Id, err))
+		delete(w.st.Claims, c.Id)
+		return w.save()
+	}
+	if bytes.Equal(tr.Root[:], c.TraceRoot) && bytes.Equal(tr.OutputDigest[:], c.OutputDigest) {
+		w.log.Info("claim checked: correct", logClaim, c.Id, logRoot, DigestText(tr.Root))
+		w.report(event(EventClaimOK, map[string]any{"claim_id": c.Id, "provider": c.Provider}, "claim %d ok", c.Id))
+		delete(w.st.Claims, c.Id)
+		return w.save()
+	}
+	w.log.Warn("claim differs from our execution", logClaim, c.Id, "claimed_root", fmt.Sprintf("%x", c.TraceRoot), "our_root", DigestText(tr.Root),
+		"claimed_output", fmt.Sprintf("%x", c.OutputDigest), "our_output", DigestText(tr.OutputDigest))
+	if err := saveInputs(w.cfg.Dir, digest, inputs); err != nil {
+		return err
+	}
+	job.Stage = stageChallenging
+	if err := w.save(); err != nil {
+		return err
+	}
+	bond, err := w.bond(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := w.chain.Send(ctx, &types.MsgChallenge{
+		Challenger: w.chain.Address, Claim: types.ClaimRef{ClaimId: c.Id}, TraceRoot: tr.Root[:], OutputDigest: tr.OutputDigest[:], Bond: bond,
+	})
+	if err != nil {
+		if isCode(res, err, types.ErrClaimDisputed, types.ErrWindowClosed, types.ErrClaimSettled, types.ErrNothingToDispute) {
+			// Recheck next pass: adopt our dispute if it is ours, else drop.
+			w.log.Info("challenge refused", logClaim, c.Id, logErr, err.Error())
+			return nil
+		}
+		return fmt.Errorf("challenge: %w", err)
+	}
+	id, ok := attrUint(res, types.EventTypeDisputeOpened, types.AttributeKeyDisputeID)
+	if !ok {
+		cr, err := w.chain.Infer.Claim(ctx, &types.QueryClaimRequest{ClaimId: c.Id})
+		if err != nil {
+			return err // the next pass adopts it
+		}
+		id = cr.Claim.OpenDispute
+	}
+	w.opened(id, c.Id, c.ModelId, DigestText(digest), fmt.Sprintf("challenged claim %d: dispute %d", c.Id, id), res.Hash)
+	delete(w.st.Claims, c.Id)
+	return w.save()
+}
+
+// opened records a dispute we opened.
+func (w *Watcher) opened(disputeID, claimID uint64, modelID, inputDigest, text, tx string) {
+	w.st.Disputes[disputeID] = &disputeJob{DisputeID: disputeID, ClaimID: claimID, ModelID: modelID, InputDigest: inputDigest}
+	w.log.Info("challenged", logClaim, claimID, logDispute, disputeID, logTx, tx)
+	w.report(event(EventChallenged, map[string]any{"claim_id": claimID, "dispute_id": disputeID}, "%s", text))
+}
+
+// adopt looks for an unsettled dispute of ours that match accepts and
+// records it; it reports whether it found one.
+func (w *Watcher) adopt(ctx context.Context, match func(*types.Dispute) bool, claimID uint64, modelID, inputDigest string) (bool, error) {
+	ds, err := allDisputes(ctx, w.chain.Infer, func(d *types.Dispute) bool {
+		return d.Challenger == w.chain.Address && d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED && match(d)
+	})
+	if err != nil || len(ds) == 0 {
+		return false, err
+	}
+	d := ds[len(ds)-1]
+	if _, ok := w.st.Disputes[d.Id]; !ok {
+		if claimID == 0 {
+			claimID = d.ClaimId
+		}
+		w.opened(d.Id, claimID, modelID, inputDigest, fmt.Sprintf("challenged claim %d: dispute %d", claimID, d.Id), "")
+	}
+	return true, nil
+}
+
+// bond is the challenger bond: the configured one or the dispute stake.
+func (w *Watcher) bond(ctx context.Context) (sdk.Coin, error) {
+	if !w.cfg.Bond.IsNil() && w.cfg.Bond.IsPositive() {
+		return w.cfg.Bond, nil
+	}
+	pr, err := w.chain.Infer.Params(ctx, &types.QueryParamsRequest{})
+	if err != nil {
+		return sdk.Coin{}, fmt.Errorf("x/infer params: %w", err)
+	}
+	return pr.Params.DisputeStake, nil
+}
+
+// playDispute makes our due move in one of our disputes.
+func (w *Watcher) playDispute(ctx context.Context, job *disputeJob) error {
+	res, err := w.chain.Infer.Dispute(ctx, &types.QueryDisputeRequest{DisputeId: job.DisputeID})
+	if err != nil {
+		return err
+	}
+	d := &res.Dispute
+	if d.Phase == types.DisputePhase_DISPUTE_PHASE_SETTLED {
+		w.log.Info("dispute settled", logDispute, d.Id, logClaim, d.ClaimId, "outcome", d.Outcome.String(), "reason", d.Reason)
+		w.report(settledEvent(Challenger, d))
+		delete(w.st.Disputes, d.Id)
+		delete(w.traces, d.Id)
+		if err := w.save(); err != nil {
+			return err
+		}
+		if digest, err := ParseDigest(job.InputDigest); err == nil && !w.inputsInUse(job.InputDigest) {
+			_ = os.Remove(inputPath(w.cfg.Dir, digest))
+		}
+		return nil
+	}
+	prog, err := w.program(ctx, d.ModelId)
+	if err != nil {
+		return err
+	}
+	tr, ok := w.traces[d.Id]
+	if !ok {
+		digest, err := ParseDigest(job.InputDigest)
+		if err != nil {
+			return err
+		}
+		inputs, err := loadInputs(w.cfg.Dir, digest)
+		if err != nil {
+			return fmt.Errorf("the saved inputs of dispute %d: %w", d.Id, err)
+		}
+		if tr, err = ExecuteEncoded(prog, inputs, digest, false); err != nil {
+			return err
+		}
+		w.traces[d.Id] = tr
+	}
+	_, err = w.player.play(ctx, prog, d, tr)
+	return err
+}
+
+// inputsInUse reports whether a check or dispute still needs saved inputs.
+func (w *Watcher) inputsInUse(digest string) bool {
+	for _, d := range w.st.Disputes {
+		if d.InputDigest == digest {
+			return true
+		}
+	}
+	for _, c := range w.st.Claims {
+		if c.InputDigest == digest && c.Stage == stageChallenging {
+			return true
+		}
+	}
+	for _, r := range w.st.Receipts {
+		if r.InputDigest == digest && r.Stage == stageChallenging {
+			return true
+		}
+	}
+	return false
+}
