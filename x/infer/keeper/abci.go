@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"math"
 
 	"cosmossdk.io/collections"
@@ -150,7 +151,9 @@ func (k Keeper) expireInput(ctx context.Context, claimID uint64) error {
 }
 
 // closeClaimWindow makes a claim final when its window ends, unless it is
-// in dispute (settle decides it then).
+// in dispute (settle decides it then) or its inputs were requested and not
+// yet posted (posting them reopens the window; not posting them refutes
+// the claim).
 func (k Keeper) closeClaimWindow(ctx context.Context, id uint64) error {
 	c, err := k.Claims.Get(ctx, id)
 	if err != nil {
@@ -158,6 +161,9 @@ func (k Keeper) closeClaimWindow(ctx context.Context, id uint64) error {
 	}
 	if c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING || c.OpenDispute != 0 {
 		return nil
+	}
+	if pending, err := k.inputPending(ctx, id); err != nil || pending {
+		return err
 	}
 	c.Status = types.ClaimStatus_CLAIM_STATUS_FINAL
 	if err := k.Claims.Set(ctx, id, c); err != nil {
@@ -183,6 +189,16 @@ func (k Keeper) closeBatchWindow(ctx context.Context, id uint64) error {
 	}
 	emit(ctx, types.EventTypeBatchFinal, types.AttributeKeyBatchID, u64(id), types.AttributeKeyProvider, b.Provider)
 	return nil
+}
+
+// inputPending reports whether claim id's inputs were requested and not
+// yet posted.
+func (k Keeper) inputPending(ctx context.Context, id uint64) (bool, error) {
+	r, err := k.InputRequests.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && r.Status == types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN, err
 }
 
 // release pays an unbonding entry out to its provider.

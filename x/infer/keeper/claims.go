@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"slices"
 
 	"cosmossdk.io/collections"
 
@@ -317,7 +318,7 @@ func (s msgServer) PostInput(ctx context.Context, m *types.MsgPostInput) (*types
 }
 
 // checkInputs requires b to be canonical tensors, as many as model's
-// graph inputs and of their element types.
+// graph inputs and of their element types and shapes.
 func (k Keeper) checkInputs(ctx context.Context, model string, b []byte) error {
 	ts, err := decodeTensors(b)
 	if err != nil {
@@ -336,8 +337,8 @@ func (k Keeper) checkInputs(ctx context.Context, model string, b []byte) error {
 		return types.ErrInvalidInput.Wrapf("%d input tensors; model %s takes %d", len(ts), model, len(want))
 	}
 	for i, t := range ts {
-		if t.Type != want[i].Type {
-			return types.ErrInvalidInput.Wrapf("input %d (%s) is %v; the model takes %v", i, want[i].Name, t.Type, want[i].Type)
+		if t.Type != want[i].Type || !slices.Equal(t.Dims, want[i].Dims) {
+			return types.ErrInvalidInput.Wrapf("input %d (%s) is %v%v; the model takes %v%v", i, want[i].Name, t.Type, t.Dims, want[i].Type, want[i].Dims)
 		}
 	}
 	return nil

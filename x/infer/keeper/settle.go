@@ -78,8 +78,15 @@ func (k Keeper) settle(ctx context.Context, d types.Dispute, outcome types.Outco
 				return err
 			}
 		} else if c.WindowEnd != 0 && h > c.WindowEnd {
-			// Its window closed during the dispute; the queue entry is gone.
-			c.Status, final = types.ClaimStatus_CLAIM_STATUS_FINAL, true
+			// Its window closed during the dispute and the queue entry is
+			// gone: it is final now, unless its inputs are still due.
+			pending, err := k.inputPending(ctx, c.Id)
+			if err != nil {
+				return err
+			}
+			if !pending {
+				c.Status, final = types.ClaimStatus_CLAIM_STATUS_FINAL, true
+			}
 		}
 	}
 	if err := k.Claims.Set(ctx, c.Id, c); err != nil {
