@@ -83,15 +83,16 @@ const maxRank = 255
 // numElements is the product of dims, or an error when a dim is negative or
 // the product exceeds limit.
 func numElements(dims []int64, limit int64) (int64, error) {
-	n := int64(1)
 	for _, d := range dims {
 		if d < 0 {
 			return 0, fmt.Errorf("negative dimension %d in %v", d, dims)
 		}
 		if d == 0 {
-			n = 0
-			continue
+			return 0, nil
 		}
+	}
+	n := int64(1)
+	for _, d := range dims {
 		hi, lo := bits.Mul64(uint64(n), uint64(d))
 		if hi != 0 || lo > uint64(limit) {
 			return 0, fmt.Errorf("shape %v has more than %d elements", dims, limit)
