@@ -1,0 +1,268 @@
+package inferd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prova-network/prova/internal/tensorio"
+	"github.com/prova-network/prova/x/infer/types"
+)
+
+// The daemons against the fake chain: a provider that lies on some
+// inferences, a watcher that catches every lie and wins every dispute,
+// restarts of both in the middle of a dispute, and input requests on
+// chain when the provider's API is not reachable.
+
+const testModelID = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+type seen struct {
+	who string
+	Event
+}
+
+type eventLog struct {
+	mu  sync.Mutex
+	evs []seen
+}
+
+func (l *eventLog) reporter(who string, also func(Event)) func(Event) {
+	return func(e Event) {
+		l.mu.Lock()
+		l.evs = append(l.evs, seen{who, e})
+		l.mu.Unlock()
+		if also != nil {
+			also(e)
+		}
+	}
+}
+
+func (l *eventLog) count(who, name string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, e := range l.evs {
+		if e.who == who && e.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
+func (l *eventLog) dump() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var b strings.Builder
+	for _, e := range l.evs {
+		fmt.Fprintf(&b, "%s: %s\n", e.who, e.Text)
+	}
+	return b.String()
+}
+
+func (l *eventLog) waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; events:\n%s", what, l.dump())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+// running is a daemon started in a goroutine.
+type running struct {
+	cancel context.CancelFunc
+	done   chan error
+	url    string
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("daemon stopped with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("daemon did not stop")
+	}
+}
+
+func startProvider(t *testing.T, cfg ProviderConfig, prog Program, chain Chain, report func(Event)) *running {
+	t.Helper()
+	p, err := NewProvider(cfg, prog, chain, testLogger(t), report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	r := &running{cancel: cancel, done: make(chan error, 1)}
+	ready := make(chan string, 1)
+	go func() { r.done <- p.Run(ctx, func(u string) { ready <- u }) }()
+	select {
+	case r.url = <-ready:
+	case err := <-r.done:
+		t.Fatalf("provider did not start: %v", err)
+	}
+	return r
+}
+
+func startWatcher(t *testing.T, cfg WatcherConfig, chain Chain, report func(Event)) *running {
+	t.Helper()
+	w, err := NewWatcher(cfg, chain, testLogger(t), report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	r := &running{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- w.Run(ctx) }()
+	return r
+}
+
+func infer(t *testing.T, url, body string) InferResponse {
+	t.Helper()
+	resp, err := http.Post(url+PathInfer, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: HTTP %d: %s", body, resp.StatusCode, b)
+	}
+	var r InferResponse
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func providerConfig(dir string) ProviderConfig {
+	cfg := DefaultProviderConfig()
+	cfg.ModelID, cfg.Dir, cfg.Listen = testModelID, dir, "127.0.0.1:0"
+	cfg.FlushInterval, cfg.Poll, cfg.ClaimWait = 10*time.Millisecond, 20*time.Millisecond, 10*time.Second
+	return cfg
+}
+
+func watcherConfig(dir, url string, prog Program) WatcherConfig {
+	cfg := DefaultWatcherConfig()
+	cfg.Dir, cfg.ProviderURL, cfg.Model, cfg.Poll = dir, url, prog, 20*time.Millisecond
+	return cfg
+}
+
+func TestLyingProviderLosesEveryDispute(t *testing.T) {
+	prog := newFakeProgram(6)
+	fc := newFakeChain(prog, testModelID)
+	prov, watcher := testAddr(1), testAddr(2)
+	var log eventLog
+
+	cfg := providerConfig(t.TempDir())
+	cfg.LieEvery = 2
+	p := startProvider(t, cfg, prog, fc.chain(prov), log.reporter("provider", nil))
+	if log.count("provider", EventBonded) != 1 || fc.bonds[prov].Amount.Amount.Int64() != 150 {
+		t.Fatalf("bond at start: %v", fc.bonds[prov])
+	}
+	for i := 1; i <= 4; i++ {
+		r := infer(t, p.url, fmt.Sprintf("[%d, 2, 3, 4]", i))
+		honest, err := Execute(prog, fakeInput(int32(i), 2, 3, 4), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lie := i%2 == 0
+		if r.Run != uint64(i) || r.ClaimID != uint64(i) || r.Pending || (r.TraceRoot == DigestText(honest.Root)) == lie {
+			t.Fatalf("inference %d: %+v", i, r)
+		}
+		if (*r.Argmax == tensorio.Argmax(honest.Outputs[0])) == lie {
+			t.Fatalf("inference %d (lie %t): argmax %d", i, lie, *r.Argmax)
+		}
+	}
+	w := startWatcher(t, watcherConfig(t.TempDir(), p.url, prog), fc.chain(watcher), log.reporter("watcher", nil))
+	log.waitFor(t, "two disputes won and two claims checked", func() bool {
+		return log.count("watcher", EventDisputeWon) == 2 && log.count("watcher", EventClaimOK) == 2 && log.count("provider", EventDisputeLost) == 2
+	})
+	w.stop(t)
+	p.stop(t)
+	for i, want := range []types.ClaimStatus{types.ClaimStatus_CLAIM_STATUS_PENDING, types.ClaimStatus_CLAIM_STATUS_REFUTED} {
+		for _, id := range []int{1 + i, 3 + i} {
+			if got := fc.claims[id-1].Status; got != want {
+				t.Errorf("claim %d is %v, want %v", id, got, want)
+			}
+		}
+	}
+	if log.count("watcher", EventChallenged) != 2 || log.count("provider", EventDisputeWon) != 0 || log.count("watcher", EventDisputeLost) != 0 {
+		t.Fatalf("unexpected events:\n%s", log.dump())
+	}
+}
+
+// TestRestartsMidDispute: the watcher finds the provider's API down, so
+// it demands the inputs on chain; the provider posts them; the watcher
+// challenges and both stop after the first move. New processes on the same
+// directories finish the dispute.
+func TestRestartsMidDispute(t *testing.T) {
+	prog := newFakeProgram(12)
+	fc := newFakeChain(prog, testModelID)
+	prov, watcher := testAddr(1), testAddr(2)
+	var log eventLog
+
+	pdir, wdir := t.TempDir(), t.TempDir()
+	cfg := providerConfig(pdir)
+	cfg.LieEvery = 1
+	p := startProvider(t, cfg, prog, fc.chain(prov), log.reporter("provider", nil))
+	r := infer(t, p.url, "[5, 6, 7, 8]")
+
+	wcfg := watcherConfig(wdir, "", prog) // no provider URL: inputs come from the chain
+	wcfg.FetchTries = 1
+	moved := make(chan struct{})
+	var once sync.Once
+	w := startWatcher(t, wcfg, fc.chain(watcher), log.reporter("watcher", func(e Event) {
+		if e.Name == EventMove {
+			once.Do(func() { close(moved) })
+		}
+	}))
+	<-moved
+	w.stop(t)
+	p.stop(t)
+	if log.count("watcher", EventInputAsked) != 1 || log.count("provider", EventInputPosted) != 1 || log.count("watcher", EventChallenged) != 1 {
+		t.Fatalf("before the restart:\n%s", log.dump())
+	}
+	d := fc.disputes[0]
+	if d.Phase != types.DisputePhase_DISPUTE_PHASE_BISECT || d.ClaimId != r.ClaimID {
+		t.Fatalf("dispute before the restart: %+v", d)
+	}
+
+	p = startProvider(t, cfg, prog, fc.chain(prov), log.reporter("provider", nil))
+	w = startWatcher(t, wcfg, fc.chain(watcher), log.reporter("watcher", nil))
+	log.waitFor(t, "the dispute won after the restart", func() bool {
+		return log.count("watcher", EventDisputeWon) == 1 && log.count("provider", EventDisputeLost) == 1
+	})
+	w.stop(t)
+	p.stop(t)
+	if fc.claims[0].Status != types.ClaimStatus_CLAIM_STATUS_REFUTED || log.count("watcher", EventChallenged) != 1 {
+		t.Fatalf("after the restart:\n%s", log.dump())
+	}
+	// Runs survive, and a third start reports nothing twice.
+	s, err := OpenStore(pdir)
+	if err != nil || s.Len() != 1 || !s.Settled(1) {
+		t.Fatalf("store after restarts: %v", err)
+	}
+	s.Close()
+}
