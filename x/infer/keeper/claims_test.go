@@ -74,9 +74,13 @@ func TestReceiptChallenge(t *testing.T) {
 		{"wrong index", func(m *types.MsgChallengeReceipt) { m.Index = 0 }, types.ErrInvalidProof},
 		{"wrong proof", func(m *types.MsgChallengeReceipt) { m.InclusionProof = [][]byte{hash("x")} }, types.ErrInvalidProof},
 		{"not a receipt", func(m *types.MsgChallengeReceipt) { *m = *f.anchorPair([]byte("not a receipt")) }, types.ErrInvalidReceipt},
-		{"unbound key", func(m *types.MsgChallengeReceipt) { *m = *f.anchorPair(signedReceipt(t, otherPriv, lie, fakeTraceSize, false)) }, types.ErrUnknownReceiptKey},
+		{"unbound key", func(m *types.MsgChallengeReceipt) {
+			*m = *f.anchorPair(signedReceipt(t, otherPriv, lie, fakeTraceSize, false))
+		}, types.ErrUnknownReceiptKey},
 		{"no trace", func(m *types.MsgChallengeReceipt) { *m = *f.anchorPair(signedReceipt(t, priv, lie, 0, true)) }, types.ErrInvalidReceipt},
-		{"trace size not the model's", func(m *types.MsgChallengeReceipt) { *m = *f.anchorPair(signedReceipt(t, priv, lie, fakeTraceSize+1, false)) }, types.ErrTraceSize},
+		{"trace size not the model's", func(m *types.MsgChallengeReceipt) {
+			*m = *f.anchorPair(signedReceipt(t, priv, lie, fakeTraceSize+1, false))
+		}, types.ErrTraceSize},
 		{"self", func(m *types.MsgChallengeReceipt) { m.Challenger = addr("bob") }, types.ErrSelfChallenge},
 		{"agrees", func(m *types.MsgChallengeReceipt) { m.TraceRoot = lie.root() }, types.ErrNothingToDispute},
 	} {
