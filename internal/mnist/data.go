@@ -88,8 +88,12 @@ func Dir() (string, error) {
 		return "", err
 	}
 	var tried []string
-	for _, cache := range modCaches() {
-		d := filepath.Join(cache, esc+"@"+ModuleVersion, "data")
+	for _, cache := range modCaches {
+		c := cache()
+		if c == "" {
+			continue
+		}
+		d := filepath.Join(c, esc+"@"+ModuleVersion, "data")
 		if hasFiles(d) == nil {
 			return d, nil
 		}
@@ -99,31 +103,29 @@ func Dir() (string, error) {
 		ErrNotFound, strings.Join(tried, ", "), ModulePath, DirEnv)
 }
 
-// modCaches lists candidate module cache directories, most specific first.
-func modCaches() []string {
-	var out []string
-	add := func(d string) {
-		if d == "" {
-			return
+// modCaches are the candidate module cache directories, tried in order
+// until one holds the files ("" when a candidate does not apply).
+var modCaches = []func() string{
+	func() string { return os.Getenv("GOMODCACHE") },
+	func() string {
+		b, err := exec.Command("go", "env", "GOMODCACHE").Output()
+		if err != nil {
+			return ""
 		}
-		for _, o := range out {
-			if o == d {
-				return
-			}
+		return strings.TrimSpace(string(b))
+	},
+	func() string {
+		if gp := os.Getenv("GOPATH"); gp != "" {
+			return filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod")
 		}
-		out = append(out, d)
-	}
-	add(os.Getenv("GOMODCACHE"))
-	if b, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
-		add(strings.TrimSpace(string(b)))
-	}
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		add(filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		add(filepath.Join(home, "go", "pkg", "mod"))
-	}
-	return out
+		return ""
+	},
+	func() string {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, "go", "pkg", "mod")
+		}
+		return ""
+	},
 }
 
 func hasFiles(dir string) error {

@@ -123,8 +123,6 @@ func TestInt8Accuracy(t *testing.T) {
 		if n == test.Len() && acc < c.floatAcc-maxDrop {
 			t.Errorf("%s: int8 accuracy %.4f more than %.1f points below float %.4f", c.name, acc, 100*maxDrop, c.floatAcc)
 		}
-		// On the 1,000-image sample the first images are easier than
-		// average; hold the sample to the float target.
 		if acc < c.minAcc {
 			t.Errorf("%s: int8 accuracy %.4f below %.3f", c.name, acc, c.minAcc)
 		}

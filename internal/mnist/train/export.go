@@ -3,7 +3,9 @@ package train
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/prova-network/prova/internal/mnist"
@@ -142,7 +144,7 @@ func model(arch, variant, doc string, g *graphBuilder, meta map[string]string) (
 		{Key: "output", Value: "float32 logits [1,10], digit = argmax"},
 		{Key: "dataset", Value: "MNIST (" + mnist.ModulePath + "@" + mnist.ModuleVersion + ")"},
 	}
-	for _, k := range sortedKeys(meta) {
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
 		props = append(props, &onnxpb.StringStringEntryProto{Key: k, Value: meta[k]})
 	}
 	m := &onnxpb.ModelProto{
@@ -163,19 +165,6 @@ func model(arch, variant, doc string, g *graphBuilder, meta map[string]string) (
 		},
 	}
 	return m.Marshal()
-}
-
-func sortedKeys(m map[string]string) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 // FloatONNX writes the float model m as ONNX (Gemm, Conv, Relu, MaxPool,
