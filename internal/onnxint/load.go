@@ -29,12 +29,19 @@ func LoadSkeleton(b []byte) (*Model, error) { return load(b, DefaultLimits(), tr
 // initializer's doc_string in place of its data.
 const leafPrefix = "prova-leaf:sha256:"
 
+// maxIntElements caps Limits.MaxElements so that element indices, and
+// products of a few of them, fit in an int (on 32-bit platforms too).
+const maxIntElements = int64(^uint(0)>>1) / 16
+
 // maxInitsPerNode bounds the initializers of a graph relative to MaxNodes.
 const maxInitsPerNode = 4
 
 func load(b []byte, lim Limits, skeleton bool) (*Model, error) {
 	if lim.MaxBytes <= 0 || lim.MaxNodes <= 0 || lim.MaxElements <= 0 {
 		return nil, fmt.Errorf("limits must be positive: %+v", lim)
+	}
+	if lim.MaxElements > maxIntElements {
+		lim.MaxElements = maxIntElements // element indices are ints
 	}
 	if int64(len(b)) > lim.MaxBytes {
 		return nil, fmt.Errorf("model is %d bytes, limit %d", len(b), lim.MaxBytes)

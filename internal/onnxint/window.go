@@ -122,7 +122,7 @@ func winGeom(g *gnode, x []int64, kern []int64, ceil, pool bool) (win, error) {
 		j := off + i
 		w.in[j], w.k[j], w.s[j], w.d[j], w.pb[j], w.pe[j], w.out[j] = int(in), int(k), int(s), int(d), int(pb), int(pe), int(out)
 	}
-	if w.out[0]*w.out[1] > big {
+	if int64(w.out[0])*int64(w.out[1]) > big {
 		return w, g.errf("%s: output too large", g.op())
 	}
 	return w, nil
