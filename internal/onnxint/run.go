@@ -160,24 +160,19 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 		for _, v := range n.inputs {
 			in = append(in, get(v))
 		}
+		// The whole node at once: a chunk's elements are the same computed
+		// alone (ExecStep) or with the others, and shared work (im2col,
+		// input rows) is done once.
 		full := newTensor(n.out.typ, n.out.dims)
-		if len(n.chunks) == 1 {
-			n.k.exec(n.st, in, 0, n.c, full)
-			if opt.Trace {
-				j := n.chunks[0] + 1
-				res.Leaves[j] = Digest(full)
-				res.States[j] = []*Tensor{full}
-			}
-		} else {
+		n.k.exec(n.st, in, 0, n.c, full)
+		if opt.Trace {
 			for i, si := range n.chunks {
-				c0, c1 := n.bounds[i], n.bounds[i+1]
-				ct := newTensor(n.out.typ, chunkDims(n.out.dims, c0, c1))
-				n.k.exec(n.st, in, c0, c1, ct)
-				putChunk(full, ct, c0, c1)
-				if opt.Trace {
-					res.Leaves[si+1] = Digest(ct)
-					res.States[si+1] = []*Tensor{ct}
+				st := full
+				if len(n.chunks) > 1 {
+					st = sliceAxis1(full, n.bounds[i], n.bounds[i+1])
 				}
+				res.Leaves[si+1] = Digest(st)
+				res.States[si+1] = []*Tensor{st}
 			}
 		}
 		vals[n.out] = full

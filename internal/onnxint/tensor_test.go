@@ -48,9 +48,9 @@ func TestDecodeRefuses(t *testing.T) {
 	for _, h := range []string{
 		"",
 		"03",
-		"0401",                            // INT16
-		"0301000000000000",                // truncated dims
-		"03018000000000000000",            // dim ≥ 2^63
+		"0401",                             // INT16
+		"0301000000000000",                 // truncated dims
+		"03018000000000000000",             // dim ≥ 2^63
 		"0301" + "0000000000000002" + "01", // one element short
 		"0302" + "7fffffffffffffff" + "7fffffffffffffff",
 	} {
@@ -84,10 +84,10 @@ func TestProtoRoundTrip(t *testing.T) {
 		t.Fatalf("float_data: %v", err)
 	}
 	bad := []*onnxpb.TensorProto{
-		{DataType: int32(Int8), Dims: []int64{1}, Int32Data: []int32{200}},     // out of range
-		{DataType: int32(Uint8), Dims: []int64{2}, RawData: []byte{1}},         // short
-		{DataType: int32(Int32), Dims: []int64{1}},                             // no data
-		{DataType: 10, Dims: []int64{1}, RawData: []byte{0, 0}},                // FLOAT16
+		{DataType: int32(Int8), Dims: []int64{1}, Int32Data: []int32{200}}, // out of range
+		{DataType: int32(Uint8), Dims: []int64{2}, RawData: []byte{1}},     // short
+		{DataType: int32(Int32), Dims: []int64{1}},                         // no data
+		{DataType: 10, Dims: []int64{1}, RawData: []byte{0, 0}},            // FLOAT16
 		{DataType: int32(Int8), Dims: []int64{1}, RawData: []byte{1}, DataLocation: onnxpb.TensorProto_EXTERNAL},
 		{DataType: int32(Int8), Dims: []int64{1}, ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}}},
 		{DataType: int32(Int8), Dims: []int64{-1}},
