@@ -32,7 +32,7 @@ challenge, bisect, resolve) are under 'provad tx infer'; the state under
 'provad q infer'.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(inferRunCommand())
+	cmd.AddCommand(inferRunCommand(), inferServeCommand(), inferWatchCommand())
 	return cmd
 }
 

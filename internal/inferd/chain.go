@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -42,6 +43,20 @@ func (c Chain) check(needReceipts bool) error {
 		return errors.New("inferd: no x/receipts query client")
 	}
 	return nil
+}
+
+// serialized returns c with its Send made one at a time: the daemon's
+// loops share one key, and two transactions signed at once would take the
+// same account sequence (txclient reads it from the last committed block).
+func (c Chain) serialized() Chain {
+	var mu sync.Mutex
+	send := c.Send
+	c.Send = func(ctx context.Context, msgs ...sdk.Msg) (*txclient.Result, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return send(ctx, msgs...)
+	}
+	return c
 }
 
 // pageLimit is the page size of list queries.

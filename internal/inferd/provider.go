@@ -19,6 +19,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/prova-network/prova/internal/fingerprint"
 	"github.com/prova-network/prova/internal/receipt"
 	"github.com/prova-network/prova/internal/receiptlog"
 	"github.com/prova-network/prova/x/infer/types"
@@ -35,8 +36,9 @@ const (
 	// claim, 20 stay well inside txclient.DefaultGasLimit.
 	DefaultMaxBatch = 20
 	// DefaultPoll is how often the chain is asked for disputes and input
-	// requests.
-	DefaultPoll = 2 * time.Second
+	// requests (and, by the watcher, for claims and moves): a dispute move
+	// waits for it, so it is about two dev-chain blocks.
+	DefaultPoll = time.Second
 	// DefaultMaxBody caps a request body (the chain's input cap,
 	// types.MaxInputBytes, in the densest JSON is far less).
 	DefaultMaxBody = 4 << 20
@@ -114,8 +116,8 @@ func (c ProviderConfig) Validate() error {
 	case c.ClaimWait < 0:
 		return errors.New("--claim-wait must not be negative")
 	}
-	if err := types.ValidateModelID(c.ModelID); err != nil {
-		return err
+	if _, err := fingerprint.ParseDigest(c.ModelID); err != nil {
+		return fmt.Errorf("model ID: %w", err)
 	}
 	return CheckLoopback(c.Listen)
 }
@@ -172,6 +174,7 @@ func NewProvider(cfg ProviderConfig, prog Program, chain Chain, logger *slog.Log
 	if err := chain.check(false); err != nil {
 		return nil, err
 	}
+	chain = chain.serialized()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -263,7 +266,7 @@ func (p *Provider) Run(ctx context.Context, ready func(url string)) error {
 func (p *Provider) checkExecutable(ctx context.Context) error {
 	res, err := p.chain.Infer.Executable(ctx, &types.QueryExecutableRequest{ModelId: p.cfg.ModelID})
 	if isNotFound(err) {
-		return fmt.Errorf("model %s is not registered for execution on chain; its owner registers it (MsgRegisterExecutable) first", p.cfg.ModelID)
+		return fmt.Errorf("model %s is not registered for execution on chain; its owner registers it first ('provad tx infer register-executable')", p.cfg.ModelID)
 	}
 	if err != nil {
 		return fmt.Errorf("look up the executable of %s: %w", p.cfg.ModelID, err)

@@ -59,17 +59,23 @@ func (p *Provider) defendOnce(ctx context.Context) error {
 	return p.answerInputRequests(ctx)
 }
 
+// settled reports a settled dispute over one of our runs once (also one
+// that ran its course while the provider was down), and records it.
+// Disputes over runs this store does not hold (an account used before
+// with another directory) are recorded without a report.
 func (p *Provider) settled(d *types.Dispute) {
-	e := settledEvent(Defender, d)
-	p.log.Info("dispute settled", logDispute, d.Id, logClaim, d.ClaimId, "outcome", d.Outcome.String(), "reason", d.Reason)
+	root, _ := to32(d.DefenderRoot)
+	ours := len(p.store.ByTraceRoot(root)) > 0
 	if err := p.store.MarkSettled(d.Id, Won(Defender, d)); err != nil {
 		p.log.Error("record the settled dispute", logDispute, d.Id, logErr, err.Error())
 		return
 	}
-	if root, ok := to32(d.DefenderRoot); ok {
-		delete(p.traces, root)
+	delete(p.traces, root)
+	if !ours {
+		return
 	}
-	p.report(e)
+	p.log.Info("dispute settled", logDispute, d.Id, logClaim, d.ClaimId, "outcome", d.Outcome.String(), "reason", d.Reason)
+	p.report(settledEvent(Defender, d))
 }
 
 // traceFor recomputes (or recalls) our trace of a disputed claim: the run

@@ -16,6 +16,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/prova-network/prova/internal/fingerprint"
 	"github.com/prova-network/prova/internal/onnxint"
 	"github.com/prova-network/prova/internal/receiptlog"
 	"github.com/prova-network/prova/x/infer/types"
@@ -82,7 +83,9 @@ func (c WatcherConfig) Validate() error {
 		return errors.New("--fetch-tries must not be negative")
 	}
 	if c.ModelID != "" {
-		return types.ValidateModelID(c.ModelID)
+		if _, err := fingerprint.ParseDigest(c.ModelID); err != nil {
+			return fmt.Errorf("model ID: %w", err)
+		}
 	}
 	return nil
 }
@@ -113,6 +116,7 @@ func NewWatcher(cfg WatcherConfig, chain Chain, logger *slog.Logger, report func
 	if err := chain.check(cfg.Log != nil); err != nil {
 		return nil, err
 	}
+	chain = chain.serialized()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -151,6 +155,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 	what := "all models"
 	if w.cfg.ModelID != "" {
 		what = w.cfg.ModelID
+	}
+	// A wrong --node is an error at once; later failures are retried.
+	if _, err := w.chain.Height(ctx); err != nil {
+		return fmt.Errorf("node height: %w", err)
 	}
 	w.log.Info("watcher started", "dir", w.cfg.Dir, logModel, what, "sample", w.cfg.Sample, "claim_cursor", w.st.ClaimCursor,
 		"checks", len(w.st.Claims)+len(w.st.Receipts), "disputes", len(w.st.Disputes), "log", w.cfg.Log != nil)
