@@ -73,4 +73,3 @@ func FuzzResolveStep(f *testing.F) {
 		}
 	})
 }
-
