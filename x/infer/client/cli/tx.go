@@ -118,8 +118,9 @@ func registerExecutableCmd() *cobra.Command {
 chain's max_model_bytes is sent whole: the chain loads it, derives its
 skeleton and tensor root, and can run it (tx infer run). A larger file, or
 any file with --skeleton, is loaded here and only its skeleton (the graph
-without weights) and tensor root are sent.`,
-		Example: `  provad tx infer register-executable blake3:1f2e... mnist.onnx --from alice`,
+without weights) and tensor root are sent. Storing a file costs gas per
+byte (about 45): give --gas accordingly (4,500,000 for a 100 KB model).`,
+		Example: `  provad tx infer register-executable blake3:1f2e... mnist.onnx --gas 5000000 --from alice`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
