@@ -51,12 +51,14 @@ func (s msgServer) Bond(ctx context.Context, m *types.MsgBond) (*types.MsgBondRe
 			return nil, err
 		}
 		b.ReceiptKey, b.ReceiptKeyId = pub, id
-		if err := s.ReceiptKeys.Set(ctx, id, m.Provider); err != nil {
-			return nil, err
-		}
 	}
 	if err := s.bank.SendCoinsFromAccountToModule(ctx, provider, types.ModuleName, sdk.NewCoins(m.Amount)); err != nil {
 		return nil, err
+	}
+	if b.ReceiptKeyId != "" {
+		if err := s.ReceiptKeys.Set(ctx, b.ReceiptKeyId, m.Provider); err != nil {
+			return nil, err
+		}
 	}
 	b.Amount = b.Amount.Add(m.Amount)
 	if err := s.Bonds.Set(ctx, m.Provider, b); err != nil {

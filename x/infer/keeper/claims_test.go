@@ -137,7 +137,8 @@ func TestReceiptKeyBinding(t *testing.T) {
 	f.refused(t, before, err, types.ErrInvalidReceiptKey)
 	_, err = f.msgs.Bond(f.ctx, &types.MsgBond{Provider: addr("carol"), Amount: sdkCoin("stake", 1)})
 	f.refused(t, before, err, types.ErrInvalidAmount)
-	_, err = f.msgs.Bond(f.ctx, &types.MsgBond{Provider: addr("carol"), Amount: coin(funds + 1)})
+	other2, _ := receiptKey("k3")
+	_, err = f.msgs.Bond(f.ctx, &types.MsgBond{Provider: addr("carol"), Amount: coin(funds + 1), ReceiptKey: hex.EncodeToString(other2)})
 	f.refused(t, before, err, nil)
 	// A bond that binds a key stays after it is all unbonded.
 	if _, err := f.msgs.Unbond(f.ctx, &types.MsgUnbond{Provider: addr("bob"), Amount: coin(minBond + 1)}); err != nil {
