@@ -2,7 +2,9 @@ package inferd
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prova-network/prova/internal/onnxint"
 	"github.com/prova-network/prova/internal/tensorio"
 	"github.com/prova-network/prova/x/infer/types"
 )
@@ -265,4 +268,61 @@ func TestRestartsMidDispute(t *testing.T) {
 		t.Fatalf("store after restarts: %v", err)
 	}
 	s.Close()
+}
+
+// TestHonestProviderWins: a challenger with a wrong trace (diverging at a
+// middle step) or with the claim's own root but another output digest
+// loses to an honest provider, which reports "dispute D won".
+func TestHonestProviderWins(t *testing.T) {
+	prog := newFakeProgram(9)
+	fc := newFakeChain(prog, testModelID)
+	prov, bad := testAddr(1), testAddr(3)
+	var log eventLog
+	p := startProvider(t, providerConfig(t.TempDir()), prog, fc.chain(prov), log.reporter("provider", nil))
+	defer p.stop(t)
+	r1 := infer(t, p.url, "[1, 2, 3, 4]")
+	r2 := infer(t, p.url, "[4, 3, 2, 1]")
+
+	honest, err := Execute(prog, fakeInput(1, 2, 3, 4), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := &Trace{Leaves: diverge(honest.Leaves, 5, "wrong"), States: honest.States}
+	wrong.Root = onnxint.TraceRoot(wrong.Leaves)
+	ch := fc.chain(bad)
+	challenge := func(claim uint64, root, out [32]byte) uint64 {
+		t.Helper()
+		res, err := ch.Send(t.Context(), &types.MsgChallenge{
+			Challenger: bad, Claim: types.ClaimRef{ClaimId: claim}, TraceRoot: root[:], OutputDigest: out[:], Bond: fc.params.DisputeStake,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := attrUint(res, types.EventTypeDisputeOpened, types.AttributeKeyDisputeID)
+		return id
+	}
+	d1 := challenge(r1.ClaimID, wrong.Root, wrong.Leaves[len(wrong.Leaves)-1])
+	// The bad challenger plays its wrong trace to the end, as a watcher
+	// with a broken runtime would.
+	pl := &player{role: Challenger, chain: ch, log: testLogger(t), report: func(Event) {}}
+	log.waitFor(t, "the bisection played out", func() bool {
+		res, _ := fc.Dispute(t.Context(), &types.QueryDisputeRequest{DisputeId: d1})
+		settled, err := pl.play(t.Context(), prog, &res.Dispute, wrong)
+		if err != nil && !errors.Is(err, ErrNotOurTrace) {
+			t.Fatal(err)
+		}
+		return settled
+	})
+	// Same root, another output digest: the provider proves its output.
+	honest2, _ := Execute(prog, fakeInput(4, 3, 2, 1), false)
+	d2 := challenge(r2.ClaimID, honest2.Root, sha256.Sum256([]byte("another output")))
+	log.waitFor(t, "both disputes won by the provider", func() bool { return log.count("provider", EventDisputeWon) == 2 })
+	for _, id := range []uint64{d1, d2} {
+		if d := fc.disputes[id-1]; d.Outcome != types.Outcome_OUTCOME_DEFENDER_WON {
+			t.Fatalf("dispute %d: %v", id, d.Outcome)
+		}
+	}
+	if fc.claims[0].Status != types.ClaimStatus_CLAIM_STATUS_PENDING || log.count("provider", EventDisputeLost) != 0 {
+		t.Fatalf("events:\n%s", log.dump())
+	}
 }

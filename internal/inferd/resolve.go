@@ -75,6 +75,9 @@ func BuildResolve(p Program, tr *Trace, sender string, disputeID, lo uint64) (*t
 	if lo < 1 || lo >= size {
 		return nil, leaf, fmt.Errorf("%w: leaf %d in a trace of %d", ErrBadDispute, lo, size)
 	}
+	if len(tr.States) != len(tr.Leaves) {
+		return nil, leaf, fmt.Errorf("trace has %d states for %d leaves", len(tr.States), len(tr.Leaves))
+	}
 	reads, weights, err := LeafReads(p, lo)
 	if err != nil {
 		return nil, leaf, err
