@@ -142,7 +142,7 @@ func (k *convKernel) pack(wt *Tensor) []*packed {
 	per := k.mg * k.kg
 	filt := make([]*packed, k.group)
 	for g := range filt {
-		filt[g] = packB(wt.I[g*per:(g+1)*per], k.kg, k.mg, 1, k.kg)
+		filt[g] = packB(wt.I[g*per:(g+1)*per], k.kg, k.mg, 1, k.kg, k.x.typ, k.w.typ)
 	}
 	return filt
 }
@@ -169,9 +169,15 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	P := wn.positions()
 	ih, iw := wn.in[0], wn.in[1]
 	plane := ih * iw
-	tile := make([]int32, patchTile*k.kg)
-	acc := make([]int64, k.mg+3)
-	sums := make([]int64, patchTile)
+	tp := getI32(patchTile * k.kg)
+	defer putI32(tp)
+	tile := *tp
+	ap := getI64(accLen(0, k.mg))
+	defer putI64(ap)
+	acc := *ap
+	sp := getI64(patchTile)
+	defer putI64(sp)
+	sums := *sp
 	zwAny := false
 	for _, z := range s.zw {
 		zwAny = zwAny || z != 0
@@ -186,7 +192,7 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 			if m0 >= m1 {
 				continue
 			}
-			me := m0 &^ 1
+			me := m0 / 3 * 3
 			f := filt[g]
 			xbase := (n*k.c + g*k.cg) * plane
 			for p0 := 0; p0 < P; p0 += patchTile {
@@ -208,6 +214,11 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 								continue
 							}
 							rb := cb + y*iw
+							if x0 := ox*wn.s[1] - wn.pb[1]; wn.d[1] == 1 && x0 >= 0 && x0+wn.k[1] <= iw {
+								copy(row[i:i+wn.k[1]], xt.I[rb+x0:rb+x0+wn.k[1]])
+								i += wn.k[1]
+								continue
+							}
 							for kj := 0; kj < wn.k[1]; kj++ {
 								x := ox*wn.s[1] - wn.pb[1] + kj*wn.d[1]
 								if x < 0 || x >= iw {

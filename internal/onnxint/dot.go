@@ -1,64 +1,74 @@
 package onnxint
 
-// The integer dot-product engine. B (K×N) is packed by pairs of columns:
-// entry k of pair p is b[k][2p] + b[k][2p+1]·2^32 as one int64, so that one
-// 64-bit multiply-add by a[k] accumulates two products. A pair's sum is
-// S0 + S1·2^32 with |S0|, |S1| < 2^30 when a block of K is at most blockK
-// long (|a·b| ≤ 255² < 2^16), so both lanes are recovered exactly: S0 is
-// the low 32 bits read as a signed number and S1 = (sum − S0) / 2^32.
+// The integer dot-product engine. B (K×N) is packed by triples of columns:
+// entry k of triple t is b[k][3t] + b[k][3t+1]·2^21 + b[k][3t+2]·2^42 as
+// one int64, so that one 64-bit multiply-add by a[k] accumulates three
+// products. Over a block of L rows the three sums S0, S1, S2 stay below
+// 2^20 in magnitude (L·max|a|·max|b| < 2^20), so the packed sum
+// S0 + S1·2^21 + S2·2^42 is exact in an int64 and each lane is recovered
+// exactly: S0 is the low 21 bits read as a signed number, and so on.
 
-// blockK bounds the rows of one packed block: 16384·255² < 2^30.
-const blockK = 1 << 14
+const (
+	laneBits  = 21
+	laneLimit = 1<<(laneBits-1) - 1 // |lane sum| bound
+)
 
-// packed is B packed by column pairs: w[p*K+k].
+// packed is B packed by column triples: w[t*K+k].
 type packed struct {
 	k, n   int
+	blk    int // rows per block
 	w      []int64
 	colSum []int64 // Σ_k b[k][j]
 }
 
-// packB packs a K×N matrix whose element (k, j) is at b[k*rs + j*cs].
-func packB(b []int32, k, n, rs, cs int) *packed {
-	pairs := (n + 1) / 2
-	p := &packed{k: k, n: n, w: make([]int64, pairs*k), colSum: make([]int64, n)}
+// maxAbs is the largest magnitude of an element of type t.
+func maxAbs(t DType) int64 {
+	if t == Uint8 {
+		return 255
+	}
+	return 128
+}
+
+// packB packs a K×N matrix whose element (k, j) is at b[k*rs + j*cs], for
+// products with a matrix of element type ta (tb: B's type).
+func packB(b []int32, k, n, rs, cs int, ta, tb DType) *packed {
+	triples := (n + 2) / 3
+	blk := int(laneLimit / (maxAbs(ta) * maxAbs(tb)))
+	p := &packed{k: k, n: n, blk: blk, w: make([]int64, triples*k), colSum: make([]int64, n)}
 	for j := 0; j < n; j++ {
 		var sum int64
-		pair, hi := j/2, j%2 == 1
-		dst := p.w[pair*k : pair*k+k]
+		t, lane := j/3, uint(j%3)*laneBits
+		dst := p.w[t*k : t*k+k]
 		for kk := 0; kk < k; kk++ {
 			v := int64(b[kk*rs+j*cs])
 			sum += v
-			if hi {
-				dst[kk] += v << 32
-			} else {
-				dst[kk] += v
-			}
+			dst[kk] += v << lane
 		}
 		p.colSum[j] = sum
 	}
 	return p
 }
 
-// dotRow adds Σ_k a[k]·b[k][j] to acc[j−j0] for the columns [j0, j1),
-// where j0 is even. acc must have room for the pairs' columns (j1 rounded
-// up to even, minus j0).
+// accLen is the accumulator length dotRow needs for columns [j0, j1).
+func accLen(j0, j1 int) int { return (j1-j0/3*3+2)/3*3 + 3 }
+
+// dotRow adds Σ_k a[k]·b[k][j] to acc[j−j0'] for the columns [j0, j1),
+// where j0' = j0 rounded down to a multiple of 3; acc has accLen(j0, j1)
+// entries.
 func (p *packed) dotRow(a []int32, j0, j1 int, acc []int64) {
 	k := p.k
 	a = a[:k]
-	p0, p1 := j0/2, (j1+1)/2
-	for kb := 0; kb < k; kb += blockK {
-		ke := kb + blockK
-		if ke > k {
-			ke = k
-		}
+	t0, t1 := j0/3, (j1+2)/3
+	for kb := 0; kb < k; kb += p.blk {
+		ke := min(kb+p.blk, k)
 		ab := a[kb:ke]
 		n := len(ab)
-		pr := p0
-		for ; pr+4 <= p1; pr += 4 {
-			w0 := p.w[pr*k+kb:][:n]
-			w1 := p.w[(pr+1)*k+kb:][:n]
-			w2 := p.w[(pr+2)*k+kb:][:n]
-			w3 := p.w[(pr+3)*k+kb:][:n]
+		t := t0
+		for ; t+4 <= t1; t += 4 {
+			w0 := p.w[t*k+kb:][:n]
+			w1 := p.w[(t+1)*k+kb:][:n]
+			w2 := p.w[(t+2)*k+kb:][:n]
+			w3 := p.w[(t+3)*k+kb:][:n]
 			var s0, s1, s2, s3 int64
 			for i, av := range ab {
 				x := int64(av)
@@ -67,28 +77,46 @@ func (p *packed) dotRow(a []int32, j0, j1 int, acc []int64) {
 				s2 += x * w2[i]
 				s3 += x * w3[i]
 			}
-			o := 2 * (pr - p0)
-			unpack(s0, acc[o:o+2])
-			unpack(s1, acc[o+2:o+4])
-			unpack(s2, acc[o+4:o+6])
-			unpack(s3, acc[o+6:o+8])
+			o := 3 * (t - t0)
+			unpack3(s0, acc[o:o+3])
+			unpack3(s1, acc[o+3:o+6])
+			unpack3(s2, acc[o+6:o+9])
+			unpack3(s3, acc[o+9:o+12])
 		}
-		for ; pr < p1; pr++ {
-			w0 := p.w[pr*k+kb:][:n]
+		for ; t+2 <= t1; t += 2 {
+			w0 := p.w[t*k+kb:][:n]
+			w1 := p.w[(t+1)*k+kb:][:n]
+			var s0, s1 int64
+			for i, av := range ab {
+				x := int64(av)
+				s0 += x * w0[i]
+				s1 += x * w1[i]
+			}
+			o := 3 * (t - t0)
+			unpack3(s0, acc[o:o+3])
+			unpack3(s1, acc[o+3:o+6])
+		}
+		if t < t1 {
+			w0 := p.w[t*k+kb:][:n]
 			var s0 int64
 			for i, av := range ab {
 				s0 += int64(av) * w0[i]
 			}
-			o := 2 * (pr - p0)
-			unpack(s0, acc[o:o+2])
+			o := 3 * (t - t0)
+			unpack3(s0, acc[o:o+3])
 		}
 	}
 }
 
-func unpack(s int64, acc []int64) {
-	lo := int64(int32(s))
-	acc[0] += lo
-	acc[1] += (s - lo) >> 32
+// unpack3 adds the three lanes of a packed sum to acc[0:3].
+func unpack3(s int64, acc []int64) {
+	const sh = 64 - laneBits
+	l0 := s << sh >> sh
+	s = (s - l0) >> laneBits
+	l1 := s << sh >> sh
+	acc[0] += l0
+	acc[1] += l1
+	acc[2] += (s - l1) >> laneBits
 }
 
 // sum32 is Σ a.

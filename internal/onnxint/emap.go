@@ -145,40 +145,36 @@ func (s *emapState) fn(c int, x uint32) uint32 {
 // axis 1 starts at c0 of the full tensor).
 func (s *emapState) apply(src, dst *Tensor, dims []int64, c0 int64) {
 	e := s.e
-	var in []uint32
-	if src.Type == Float {
-		in = src.F
-	}
-	get := func(i int) uint32 {
-		if in != nil {
-			return in[i]
-		}
-		return uint32(src.I[i])
-	}
-	put := func(i int, v uint32) {
-		if dst.Type == Float {
-			dst.F[i] = v
-		} else {
-			dst.I[i] = int32(v)
-		}
-	}
+	tlo, _ := typeRange(e.in)
+	outF := dst.Type == Float
 	if e.axis < 0 {
-		if s.lut != nil {
-			tlo, _ := typeRange(e.in)
-			if dst.Type != Float {
-				lut := s.lut[:256]
-				for i, x := range src.I {
-					dst.I[i] = int32(lut[uint8(x-tlo)])
-				}
-				return
-			}
+		switch {
+		case s.lut != nil && !outF:
+			lut := s.lut[:256]
 			for i, x := range src.I {
-				dst.F[i] = s.lut[uint8(x-tlo)]
+				dst.I[i] = int32(lut[uint8(x-tlo)])
 			}
-			return
-		}
-		for i := 0; i < src.Len(); i++ {
-			put(i, s.fn(0, get(i)))
+		case s.lut != nil:
+			lut := s.lut[:256]
+			for i, x := range src.I {
+				dst.F[i] = lut[uint8(x-tlo)]
+			}
+		case src.Type == Float && !outF:
+			for i, x := range src.F {
+				dst.I[i] = int32(s.fn(0, x))
+			}
+		case src.Type == Float:
+			for i, x := range src.F {
+				dst.F[i] = s.fn(0, x)
+			}
+		case outF:
+			for i, x := range src.I {
+				dst.F[i] = s.fn(0, uint32(x))
+			}
+		default:
+			for i, x := range src.I {
+				dst.I[i] = int32(s.fn(0, uint32(x)))
+			}
 		}
 		return
 	}
@@ -192,13 +188,25 @@ func (s *emapState) apply(src, dst *Tensor, dims []int64, c0 int64) {
 	if e.axis == 1 {
 		off = c0
 	}
-	tlo, _ := typeRange(e.in)
-	for i := 0; i < src.Len(); i++ {
+	n := src.Len()
+	for i := 0; i < n; i++ {
 		c := int(int64(i)/inner%cdim + off)
-		if s.lut != nil {
-			put(i, s.lut[c*256+int(uint8(int32(get(i))-tlo))])
+		var x uint32
+		if src.Type == Float {
+			x = src.F[i]
 		} else {
-			put(i, s.fn(c, get(i)))
+			x = uint32(src.I[i])
+		}
+		var v uint32
+		if s.lut != nil {
+			v = s.lut[c*256+int(uint8(int32(x)-tlo))]
+		} else {
+			v = s.fn(c, x)
+		}
+		if outF {
+			dst.F[i] = v
+		} else {
+			dst.I[i] = int32(v)
 		}
 	}
 }

@@ -113,6 +113,18 @@ const maxShift = 120
 // exactly when t = 2^(k−1) and r1 = 0 (for k ≥ 1; for k = 0 compare 2·r1
 // with d).
 func roundDiv(x u128, d uint64, k uint) (uint64, bool) {
+	if x.hi == 0 && k < 64 && d <= (1<<63-1)>>k {
+		// The divisor d·2^k fits in 63 bits: one 64-bit division.
+		dd := d << k
+		q, r := x.lo/dd, x.lo%dd
+		if r > dd-r || (r == dd-r && q&1 == 1) {
+			q++
+		}
+		if q > 1<<63-1 {
+			return 0, false
+		}
+		return q, true
+	}
 	// Q1 = ⌊x/d⌋ as 128 bits, in two 128/64 divisions.
 	qhi, r := x.hi/d, x.hi%d
 	qlo, r1 := bits.Div64(r, x.lo, d)
@@ -326,6 +338,23 @@ func quantizeInt(v int64, s f32) int64 {
 
 // divPow2 is ±round_half_even(m·2^e / d), saturated.
 func divPow2(neg bool, m uint64, e int, d uint64) int64 {
+	if m < 1<<40 && d < 1<<24 && e >= -38 && e <= 22 {
+		// Fast path: m·2^e and d·2^−e fit in 63 bits.
+		n, dd := m, d
+		if e >= 0 {
+			n <<= uint(e)
+		} else {
+			dd <<= uint(-e)
+		}
+		q, r := n/dd, n%dd
+		if r > dd-r || (r == dd-r && q&1 == 1) {
+			q++
+		}
+		if neg {
+			return -int64(q)
+		}
+		return int64(q)
+	}
 	var q uint64
 	ok := true
 	switch {

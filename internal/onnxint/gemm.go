@@ -284,7 +284,7 @@ func (g *gemmKernel) pack(bt *Tensor) []*packed {
 		rs, cs = 1, g.k
 	}
 	for i := range out {
-		out[i] = packB(bt.I[i*per:(i+1)*per], g.k, g.n, rs, cs)
+		out[i] = packB(bt.I[i*per:(i+1)*per], g.k, g.n, rs, cs, g.a.typ, g.b.typ)
 	}
 	return out
 }
@@ -306,11 +306,15 @@ func (g *gemmKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	case roleCol:
 		j0, j1 = int(c0), int(c1)
 	}
-	je := j0 &^ 1
-	acc := make([]int64, (j1-je+1)&^1+2)
+	je := j0 / 3 * 3
+	accp := getI64(accLen(j0, j1))
+	defer putI64(accp)
+	acc := *accp
 	var row []int32
 	if g.transA {
-		row = make([]int32, g.k)
+		rp := getI32(g.k)
+		defer putI32(rp)
+		row = *rp
 	}
 	lay := newLayout(g.outDims, c0, c1)
 	zbAny := false

@@ -254,6 +254,7 @@ func (b *nb) finish(outName string, typ DType, dims []int64, k kernel, unit int6
 	_, c, _ := split1(dims)
 	v := &val{name: outName, typ: typ, dims: dims, prod: b.n}
 	b.n.out, b.n.k, b.n.c, b.n.unit = v, k, c, unit
+	b.n.idx = len(b.l.m.nodes)
 	b.l.vals[outName] = v
 	b.l.m.nodes = append(b.l.m.nodes, b.n)
 	return nil

@@ -2,6 +2,7 @@ package onnxint
 
 import (
 	"crypto/sha256"
+	"sync"
 
 	"github.com/prova-network/prova/internal/onnx/onnxpb"
 )
@@ -22,6 +23,7 @@ type Model struct {
 	cost       int64
 	finalReads []int // leaves the output digest reads
 	hasWeights bool  // initializer data present (a full load)
+	arenas     sync.Pool
 }
 
 type initializer struct {
@@ -46,6 +48,7 @@ type kernel interface {
 
 // node is one lowered node of the program.
 type node struct {
+	idx     int // position in Model.nodes
 	name    string
 	op      string
 	inputs  []*val

@@ -147,15 +147,27 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 		res.Leaves[0] = Digest(inputs...)
 		res.States[0] = inputs
 	}
-	vals := make(map[*val]*Tensor, len(m.nodes)+len(inputs))
+	// A plain run writes node outputs into an arena reused by later runs
+	// and copies the graph outputs out; a traced run keeps every output
+	// as a state.
+	var ar *arena
+	if !opt.Trace {
+		ar, _ = m.arenas.Get().(*arena)
+		if ar == nil {
+			ar = &arena{vals: make([]*Tensor, len(m.nodes))}
+		}
+		defer m.arenas.Put(ar)
+	}
+	vals := make([]*Tensor, len(m.nodes))
 	get := func(v *val) *Tensor {
 		if v.prod == nil {
 			return inputs[v.input]
 		}
-		return vals[v]
+		return vals[v.prod.idx]
 	}
-	var in []*Tensor
-	for _, n := range m.nodes {
+	var inBuf [8]*Tensor
+	in := inBuf[:0]
+	for i, n := range m.nodes {
 		in = in[:0]
 		for _, v := range n.inputs {
 			in = append(in, get(v))
@@ -163,7 +175,15 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 		// The whole node at once: a chunk's elements are the same computed
 		// alone (ExecStep) or with the others, and shared work (im2col,
 		// input rows) is done once.
-		full := newTensor(n.out.typ, n.out.dims)
+		var full *Tensor
+		if ar != nil {
+			if ar.vals[i] == nil {
+				ar.vals[i] = newTensor(n.out.typ, n.out.dims)
+			}
+			full = ar.vals[i]
+		} else {
+			full = newTensor(n.out.typ, n.out.dims)
+		}
 		n.k.exec(n.st, in, 0, n.c, full)
 		if opt.Trace {
 			for i, si := range n.chunks {
@@ -175,11 +195,14 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 				res.States[si+1] = []*Tensor{st}
 			}
 		}
-		vals[n.out] = full
+		vals[i] = full
 	}
 	res.Outputs = make([]*Tensor, len(m.outVals))
 	for i, v := range m.outVals {
 		res.Outputs[i] = get(v)
+		if ar != nil && v.prod != nil {
+			res.Outputs[i] = cloneTensor(res.Outputs[i])
+		}
 	}
 	if opt.Trace {
 		last := len(res.Leaves) - 1
@@ -188,6 +211,19 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 		res.Root = TraceRoot(res.Leaves)
 	}
 	return res, nil
+}
+
+func cloneTensor(t *Tensor) *Tensor {
+	c := &Tensor{Type: t.Type, Dims: append([]int64{}, t.Dims...)}
+	switch t.Type {
+	case Float:
+		c.F = append([]uint32{}, t.F...)
+	case Int64:
+		c.I64 = append([]int64{}, t.I64...)
+	default:
+		c.I = append([]int32{}, t.I...)
+	}
+	return c
 }
 
 // putChunk copies chunk ct (axis 1 range [c0,c1)) into full.

@@ -254,10 +254,47 @@ func Decode(b []byte) (*Tensor, int, error) {
 // Digest is SHA-256 over the concatenated canonical encodings of ts.
 func Digest(ts ...*Tensor) [32]byte {
 	h := sha256.New()
-	var buf []byte
+	var buf [2048]byte
 	for _, t := range ts {
-		buf = appendEncoding(buf[:0], t)
-		h.Write(buf)
+		b := buf[:0]
+		b = append(b, byte(t.Type), byte(len(t.Dims)))
+		for _, d := range t.Dims {
+			if len(b)+8 > len(buf) {
+				h.Write(b)
+				b = buf[:0]
+			}
+			b = binary.BigEndian.AppendUint64(b, uint64(d))
+		}
+		// Elements, a buffer at a time.
+		w := t.Type.width()
+		n := t.Len()
+		for i := 0; i < n; {
+			if len(b)+w > len(buf) {
+				h.Write(b)
+				b = buf[:0]
+			}
+			m := min(n-i, (len(buf)-len(b))/w)
+			switch t.Type {
+			case Uint8, Int8:
+				for _, v := range t.I[i : i+m] {
+					b = append(b, byte(v))
+				}
+			case Int32:
+				for _, v := range t.I[i : i+m] {
+					b = binary.LittleEndian.AppendUint32(b, uint32(v))
+				}
+			case Float:
+				for _, v := range t.F[i : i+m] {
+					b = binary.LittleEndian.AppendUint32(b, v)
+				}
+			case Int64:
+				for _, v := range t.I64[i : i+m] {
+					b = binary.LittleEndian.AppendUint64(b, uint64(v))
+				}
+			}
+			i += m
+		}
+		h.Write(b)
 	}
 	var d [32]byte
 	h.Sum(d[:0])
