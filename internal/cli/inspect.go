@@ -17,9 +17,11 @@ import (
 func inspectCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect PATH",
-		Short: "Inspect model weights (safetensors, GGUF): tensors, parameters, architecture fingerprint",
+		Short: "Inspect model weights (safetensors, GGUF, ONNX): tensors, parameters, architecture fingerprint",
 		Long: `Read the headers of a safetensors file, a sharded safetensors directory
-(model.safetensors.index.json) or a GGUF file, validate them, and print the
+(model.safetensors.index.json), a GGUF file or an ONNX model (.onnx: its
+initializers are the tensors; producer, opset and operators are shown as
+metadata), validate them, and print the
 tensor count, parameter count, dtype histogram, lineage hints (GGUF
 general.base_model.* / general.dataset.*, model card front matter) and the
 architecture fingerprint: a digest over the sorted (name, dtype, shape) list

@@ -22,6 +22,7 @@ type Format string
 const (
 	Safetensors Format = "safetensors"
 	GGUF        Format = "gguf"
+	ONNX        Format = "onnx"
 )
 
 // Errors of the façade itself; errors of a recognized but invalid file wrap

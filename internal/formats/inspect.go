@@ -77,6 +77,8 @@ func inspectFile(path string) (*Summary, error) {
 	switch {
 	case n >= 4 && string(head[:4]) == "GGUF":
 		return inspectGGUF(path)
+	case strings.HasSuffix(name, ".onnx"):
+		return inspectONNX(path)
 	case strings.HasSuffix(name, ".safetensors"), looksLikeSafetensors(head):
 		h, err := safetensors.ReadFile(path)
 		if err != nil {
@@ -84,7 +86,7 @@ func inspectFile(path string) (*Summary, error) {
 		}
 		return fromSafetensors([]string{name}, []*safetensors.Header{h}), nil
 	}
-	return nil, fmt.Errorf("%w: %s is neither safetensors nor GGUF", ErrUnknownFormat, name)
+	return nil, fmt.Errorf("%w: %s is neither safetensors, GGUF nor ONNX (.onnx)", ErrUnknownFormat, name)
 }
 
 // looksLikeSafetensors reports whether head, the start of a file, is a
@@ -152,7 +154,7 @@ func findModel(dir string, links linkPolicy) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	var indexes, tensors, ggufs, skipped []string
+	var indexes, tensors, ggufs, onnxs, skipped []string
 	for _, e := range entries {
 		n := e.Name()
 		if e.Type()&os.ModeSymlink != 0 && isModelName(n) && !links.follow(filepath.Join(dir, n)) {
@@ -169,6 +171,8 @@ func findModel(dir string, links linkPolicy) (*Summary, error) {
 			tensors = append(tensors, n)
 		case strings.HasSuffix(n, ".gguf"):
 			ggufs = append(ggufs, n)
+		case strings.HasSuffix(n, ".onnx"):
+			onnxs = append(onnxs, n)
 		}
 	}
 	switch {
@@ -206,15 +210,25 @@ func findModel(dir string, links linkPolicy) (*Summary, error) {
 		}
 		return nil, fmt.Errorf("%w: %s holds %d GGUF files (%s); inspect one file", ErrAmbiguous, dir, len(ggufs), strings.Join(ggufs, ", "))
 	}
+	switch {
+	case len(onnxs) == 1:
+		s, err := inspectONNX(filepath.Join(dir, onnxs[0]))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case len(onnxs) > 1:
+		return nil, fmt.Errorf("%w: %s holds %d ONNX files (%s); inspect one file", ErrAmbiguous, dir, len(onnxs), strings.Join(onnxs, ", "))
+	}
 	if len(skipped) > 0 {
 		return nil, fmt.Errorf("%w: %s has no .safetensors or .gguf file but symbolic links (%s), which are not followed outside a Hugging Face cache snapshot: inspect the files they point to",
 			ErrNoModel, dir, strings.Join(skipped, ", "))
 	}
-	return nil, fmt.Errorf("%w: %s has no .safetensors or .gguf file", ErrNoModel, dir)
+	return nil, fmt.Errorf("%w: %s has no .safetensors, .gguf or .onnx file", ErrNoModel, dir)
 }
 
 // isModelName reports whether a directory entry's name is one inspectDir
 // looks for.
 func isModelName(n string) bool {
-	return strings.HasSuffix(n, ".safetensors") || strings.HasSuffix(n, ".safetensors.index.json") || strings.HasSuffix(n, ".gguf")
+	return strings.HasSuffix(n, ".safetensors") || strings.HasSuffix(n, ".safetensors.index.json") || strings.HasSuffix(n, ".gguf") || strings.HasSuffix(n, ".onnx")
 }
