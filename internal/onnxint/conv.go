@@ -192,8 +192,8 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 			if m0 >= m1 {
 				continue
 			}
-			me := m0 / 3 * 3
 			f := filt[g]
+			me := f.base(m0)
 			xbase := (n*k.c + g*k.cg) * plane
 			for p0 := 0; p0 < P; p0 += patchTile {
 				p1 := min(p0+patchTile, P)

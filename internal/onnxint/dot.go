@@ -13,13 +13,22 @@ const (
 	laneLimit = 1<<(laneBits-1) - 1 // |lane sum| bound
 )
 
-// packed is B packed by column triples: w[t*K+k].
+// packed is B packed by column triples: w[t*K+k]; with the SIMD kernel,
+// B's columns as int16 vectors padded to kp (a multiple of 16) instead:
+// q[j*kp+k], for a column count padded to a multiple of 4.
 type packed struct {
 	k, n   int
 	blk    int // rows per block
 	w      []int64
+	q      []int16
+	kp     int
 	colSum []int64 // Σ_k b[k][j]
 }
+
+// simdBlock bounds the rows of one SIMD call: each int32 lane then sums at
+// most 16384/16 pairs of products of magnitude ≤ 255², and the total of
+// the eight lanes stays below 2^31.
+const simdBlock = 16384
 
 // maxAbs is the largest magnitude of an element of type t.
 func maxAbs(t DType) int64 {
@@ -32,6 +41,22 @@ func maxAbs(t DType) int64 {
 // packB packs a K×N matrix whose element (k, j) is at b[k*rs + j*cs], for
 // products with a matrix of element type ta (tb: B's type).
 func packB(b []int32, k, n, rs, cs int, ta, tb DType) *packed {
+	if haveSIMD {
+		kp := (k + 15) &^ 15
+		np := (n + 3) &^ 3
+		p := &packed{k: k, n: n, kp: kp, q: make([]int16, np*kp), colSum: make([]int64, n)}
+		for j := 0; j < n; j++ {
+			var sum int64
+			col := p.q[j*kp : j*kp+k]
+			for kk := range col {
+				v := b[kk*rs+j*cs]
+				sum += int64(v)
+				col[kk] = int16(v)
+			}
+			p.colSum[j] = sum
+		}
+		return p
+	}
 	triples := (n + 2) / 3
 	blk := int(laneLimit / (maxAbs(ta) * maxAbs(tb)))
 	p := &packed{k: k, n: n, blk: blk, w: make([]int64, triples*k), colSum: make([]int64, n)}
@@ -49,13 +74,25 @@ func packB(b []int32, k, n, rs, cs int, ta, tb DType) *packed {
 	return p
 }
 
-// accLen is the accumulator length dotRow needs for columns [j0, j1).
-func accLen(j0, j1 int) int { return (j1-j0/3*3+2)/3*3 + 3 }
+// base is j0 rounded down to the kernel's column group (3 or 4): dotRow
+// writes column j at acc[j−base(j0)].
+func (p *packed) base(j0 int) int {
+	if p.q != nil {
+		return j0 &^ 3
+	}
+	return j0 / 3 * 3
+}
 
-// dotRow adds Σ_k a[k]·b[k][j] to acc[j−j0'] for the columns [j0, j1),
-// where j0' = j0 rounded down to a multiple of 3; acc has accLen(j0, j1)
-// entries.
+// accLen is the accumulator length dotRow needs for columns [j0, j1).
+func accLen(j0, j1 int) int { return j1 - j0/12*12 + 12 }
+
+// dotRow adds Σ_k a[k]·b[k][j] to acc[j−base(j0)] for the columns
+// [j0, j1); acc has accLen(j0, j1) entries.
 func (p *packed) dotRow(a []int32, j0, j1 int, acc []int64) {
+	if p.q != nil {
+		p.dotRowSIMD(a, j0, j1, acc)
+		return
+	}
 	k := p.k
 	a = a[:k]
 	t0, t1 := j0/3, (j1+2)/3
@@ -104,6 +141,29 @@ func (p *packed) dotRow(a []int32, j0, j1 int, acc []int64) {
 			}
 			o := 3 * (t - t0)
 			unpack3(s0, acc[o:o+3])
+		}
+	}
+}
+
+func (p *packed) dotRowSIMD(a []int32, j0, j1 int, acc []int64) {
+	bp := getI16(p.kp)
+	defer putI16(bp)
+	a16 := *bp
+	for i, v := range a[:p.k] {
+		a16[i] = int16(v)
+	}
+	clear(a16[p.k:])
+	c0 := j0 &^ 3
+	var out [4]int32
+	for c := c0; c < j1; c += 4 {
+		o := acc[c-c0 : c-c0+4]
+		for kb := 0; kb < p.kp; kb += simdBlock {
+			n := min(simdBlock, p.kp-kb)
+			dot4AVX2(&a16[kb], &p.q[c*p.kp+kb], n, p.kp, &out)
+			o[0] += int64(out[0])
+			o[1] += int64(out[1])
+			o[2] += int64(out[2])
+			o[3] += int64(out[3])
 		}
 	}
 }

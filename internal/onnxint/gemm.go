@@ -306,7 +306,6 @@ func (g *gemmKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	case roleCol:
 		j0, j1 = int(c0), int(c1)
 	}
-	je := j0 / 3 * 3
 	accp := getI64(accLen(j0, j1))
 	defer putI64(accp)
 	acc := *accp
@@ -330,6 +329,7 @@ func (g *gemmKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 		}
 		aBase := g.aOff[ob] * g.m * g.k
 		bp := bw[g.bOff[ob]]
+		je := bp.base(j0)
 		for i := i0; i < i1; i++ {
 			if g.transA {
 				for k := range row {

@@ -1,0 +1,12 @@
+//go:build amd64 && !purego
+
+package onnxint
+
+import "golang.org/x/sys/cpu"
+
+// haveSIMD selects the AVX2 dot-product kernel. Both kernels compute the
+// same exact integer sums; the purego build tag forces the portable one.
+var haveSIMD = cpu.X86.HasAVX2
+
+//go:noescape
+func dot4AVX2(a, w *int16, kp, stride int, out *[4]int32)

@@ -1,0 +1,49 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func dot4AVX2(a, w *int16, kp, stride int, out *[4]int32)
+//
+// out[c] = Σ_{k<kp} a[k]·w[c·stride+k] for c = 0..3, kp a positive
+// multiple of 16. VPMADDWD multiplies int16 pairs exactly into int32 and
+// adds adjacent products; the caller bounds kp so that no int32 lane
+// overflows.
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kp+16(FP), CX
+	MOVQ stride+24(FP), DX
+	SHLQ $1, DX
+	MOVQ out+32(FP), R8
+	LEAQ (DI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	XORQ AX, AX
+
+loop:
+	VMOVDQU  (SI)(AX*1), Y4
+	VPMADDWD (DI)(AX*1), Y4, Y5
+	VPADDD   Y5, Y0, Y0
+	VPMADDWD (R9)(AX*1), Y4, Y6
+	VPADDD   Y6, Y1, Y1
+	VPMADDWD (R10)(AX*1), Y4, Y7
+	VPADDD   Y7, Y2, Y2
+	VPMADDWD (R11)(AX*1), Y4, Y8
+	VPADDD   Y8, Y3, Y3
+	ADDQ     $32, AX
+	SUBQ     $16, CX
+	JNZ      loop
+
+	// Reduce each accumulator's eight lanes: Y0..Y3 → out[0..3].
+	VPHADDD      Y1, Y0, Y0 // [a0+a1, a2+a3, b0+b1, b2+b3 | a4+a5, a6+a7, b4+b5, b6+b7]
+	VPHADDD      Y3, Y2, Y2 // same for c, d
+	VPHADDD      Y2, Y0, Y0 // [a01+a23, b01+b23, c.., d.. | a45+a67, b.., c.., d..]
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD       X1, X0, X0 // [a, b, c, d]
+	VMOVDQU      X0, (R8)
+	VZEROUPPER
+	RET

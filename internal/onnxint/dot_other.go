@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package onnxint
+
+const haveSIMD = false
+
+func dot4AVX2(a, w *int16, kp, stride int, out *[4]int32) {
+	panic("onnxint: no SIMD kernel in this build")
+}
