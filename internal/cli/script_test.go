@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/prova-network/prova/internal/cli"
+	"github.com/prova-network/prova/internal/mnist"
+	"github.com/prova-network/prova/internal/onnxint/onnxtest"
+	"github.com/prova-network/prova/internal/tensorio"
 )
 
 // TestMain lets the test binary stand in for provad: testscript copies it
@@ -58,12 +62,16 @@ func TestScript(t *testing.T) {
 			case "realdata":
 				_, err := os.Stat(filepath.Join(realData, "README.md"))
 				return err == nil, nil
+			case "mnist":
+				_, err := mnist.Dir()
+				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"fromhex":  cmdFromHex,
+			"mnist":    cmdMNIST,
 		},
 	})
 }
@@ -126,4 +134,77 @@ func cmdFromHex(ts *testscript.TestScript, neg bool, args []string) {
 		out = append(out, b...)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+}
+
+// cmdMNIST writes MNIST files for the inference scripts:
+//
+//	mnist model mlp|cnn DST        the committed int8 model
+//	mnist image N mlp|cnn DST      test image N as the model's input (.npy or .json by DST's extension)
+//	mnist label N                  prints test label N
+//	mnist softmax DST              an int8 model ending in Softmax, which the runtime does not execute
+func cmdMNIST(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mnist model|image|label|softmax ...")
+	}
+	switch args[0] {
+	case "model":
+		b := mnist.MLP()
+		if args[1] == "cnn" {
+			b = mnist.CNN()
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(args[2]), b, 0o644))
+	case "image", "label":
+		set, err := mnist.TestSet()
+		ts.Check(err)
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if args[0] == "label" {
+			fmt.Fprintln(ts.Stdout(), set.Labels[n])
+			return
+		}
+		in := mnist.MLPInput(set.Image(n))
+		if args[2] == "cnn" {
+			in = mnist.CNNInput(set.Image(n))
+		}
+		var b []byte
+		if strings.HasSuffix(args[3], ".json") {
+			b, err = json.Marshal(map[string]json.RawMessage{"input": nested(tensorio.ToOutput(in))})
+		} else {
+			b, err = tensorio.WriteNPY(in)
+		}
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[3]), b, 0o644))
+	case "softmax":
+		g := onnxtest.NewGraph(13)
+		g.Input("x", onnxtest.Int8, 1, 4)
+		g.Node("Softmax", "probabilities", []string{"x"}, []string{"y"})
+		g.Output("y", onnxtest.Int8, 1, 4)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), g.Bytes(), 0o644))
+	default:
+		ts.Fatalf("mnist: unknown subcommand %q", args[0])
+	}
+}
+
+// nested turns a flat output into a nested JSON array of its shape.
+func nested(o tensorio.Output) json.RawMessage {
+	var flat []json.RawMessage
+	if err := json.Unmarshal(o.Data, &flat); err != nil {
+		panic(err)
+	}
+	var build func(dims []int64) any
+	i := 0
+	build = func(dims []int64) any {
+		if len(dims) == 0 {
+			v := flat[i]
+			i++
+			return v
+		}
+		out := make([]any, dims[0])
+		for k := range out {
+			out[k] = build(dims[1:])
+		}
+		return out
+	}
+	b, _ := json.Marshal(build(o.Shape))
+	return b
 }
