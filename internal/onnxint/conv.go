@@ -167,11 +167,23 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	}
 	wn := &k.win
 	P := wn.positions()
-	ih, iw := wn.in[0], wn.in[1]
-	plane := ih * iw
-	tp := getI32(patchTile * k.kg)
-	defer putI32(tp)
-	tile := *tp
+	simd := filt[0].q != nil
+	kp := k.kg // row stride of the patch tile
+	if simd {
+		kp = filt[0].kp
+	}
+	var tile32 []int32
+	var tile16 []int16
+	if simd {
+		tp := getI16(patchTile * kp)
+		defer putI16(tp)
+		tile16 = *tp
+		clear(tile16) // the padding beyond kg stays zero
+	} else {
+		tp := getI32(patchTile * kp)
+		defer putI32(tp)
+		tile32 = *tp
+	}
 	ap := getI64(accLen(0, k.mg))
 	defer putI64(ap)
 	acc := *ap
@@ -182,8 +194,23 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	for _, z := range s.zw {
 		zwAny = zwAny || z != 0
 	}
-	zx32 := int32(s.zx)
-	kk := int64(k.kg)
+	// Per output channel: the zero-point and bias terms that do not depend
+	// on the patch, its weight zero point and its requantization.
+	cp := getI64(2 * k.m)
+	defer putI64(cp)
+	corr, zws := (*cp)[:k.m], (*cp)[k.m:]
+	for m := 0; m < k.m; m++ {
+		zw := s.zw[0]
+		if len(s.zw) > 1 {
+			zw = s.zw[m]
+		}
+		zws[m] = zw
+		f := filt[m/k.mg]
+		corr[m] = -s.zx*f.colSum[m%k.mg] + int64(k.kg)*s.zx*zw
+		if s.bias != nil {
+			corr[m] += s.bias[m]
+		}
+	}
 	w := int(c1 - c0)
 	for n := 0; n < k.n; n++ {
 		for g := 0; g < k.group; g++ {
@@ -194,73 +221,138 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 			}
 			f := filt[g]
 			me := f.base(m0)
-			xbase := (n*k.c + g*k.cg) * plane
 			for p0 := 0; p0 < P; p0 += patchTile {
 				p1 := min(p0+patchTile, P)
-				// im2col: patch p's element (c, ki, kj) at tile[(p-p0)*kg + (c*kh+ki)*kw+kj].
 				for p := p0; p < p1; p++ {
-					oy, ox := p/wn.out[1], p%wn.out[1]
-					row := tile[(p-p0)*k.kg : (p-p0+1)*k.kg]
-					i := 0
-					for c := 0; c < k.cg; c++ {
-						cb := xbase + c*plane
-						for ki := 0; ki < wn.k[0]; ki++ {
-							y := oy*wn.s[0] - wn.pb[0] + ki*wn.d[0]
-							if y < 0 || y >= ih {
-								for kj := 0; kj < wn.k[1]; kj++ {
-									row[i] = zx32
-									i++
-								}
-								continue
-							}
-							rb := cb + y*iw
-							if x0 := ox*wn.s[1] - wn.pb[1]; wn.d[1] == 1 && x0 >= 0 && x0+wn.k[1] <= iw {
-								copy(row[i:i+wn.k[1]], xt.I[rb+x0:rb+x0+wn.k[1]])
-								i += wn.k[1]
-								continue
-							}
-							for kj := 0; kj < wn.k[1]; kj++ {
-								x := ox*wn.s[1] - wn.pb[1] + kj*wn.d[1]
-								if x < 0 || x >= iw {
-									row[i] = zx32
-								} else {
-									row[i] = xt.I[rb+x]
-								}
-								i++
-							}
-						}
-					}
-					if zwAny {
-						sums[p-p0] = sum32(row)
+					o := (p - p0) * kp
+					if simd {
+						sums[p-p0] = k.gather16(xt.I, n, g, p, s.zx, tile16[o:o+k.kg], zwAny)
+					} else {
+						sums[p-p0] = k.gather32(xt.I, n, g, p, s.zx, tile32[o:o+k.kg], zwAny)
 					}
 				}
 				for p := p0; p < p1; p++ {
-					row := tile[(p-p0)*k.kg : (p-p0+1)*k.kg]
 					clear(acc)
-					f.dotRow(row, me, m1, acc)
+					o := (p - p0) * kp
+					if simd {
+						f.dotRow16(tile16[o:o+kp], me, m1, acc)
+					} else {
+						f.dotRow(tile32[o:o+k.kg], me, m1, acc)
+					}
+					rowSum := sums[p-p0]
 					for m := m0; m < m1; m++ {
 						mg := g*k.mg + m
-						zw := s.zw[0]
-						if len(s.zw) > 1 {
-							zw = s.zw[mg]
-						}
-						v := acc[m-me] - zw*sums[p-p0] - s.zx*f.colSum[m] + kk*s.zx*zw
-						o := (n*w+mg-int(c0))*P + p
+						v := acc[m-me] - zws[mg]*rowSum + corr[mg]
+						oi := (n*w+mg-int(c0))*P + p
 						if !k.quant {
-							out.I[o] = int32(v)
+							out.I[oi] = int32(v) // the exact sum modulo 2^32
 							continue
-						}
-						if s.bias != nil {
-							v += s.bias[mg]
 						}
 						r := &s.rq[0]
 						if len(s.rq) > 1 {
 							r = &s.rq[mg]
 						}
-						out.I[o] = r.apply(v)
+						out.I[oi] = r.apply(v)
 					}
 				}
 			}
 		}
 	}
+}
+
+// gather32 writes patch p of batch n, group g (im2col, padding with zx)
+// into row and returns its sum when sum is set.
+func (k *convKernel) gather32(x []int32, n, g, p int, zx int64, row []int32, sum bool) int64 {
+	wn := &k.win
+	ih, iw := wn.in[0], wn.in[1]
+	plane := ih * iw
+	xbase := (n*k.c + g*k.cg) * plane
+	oy, ox := p/wn.out[1], p%wn.out[1]
+	z := int32(zx)
+	kh, kw := wn.k[0], wn.k[1]
+	x0 := ox*wn.s[1] - wn.pb[1]
+	inside := wn.d[1] == 1 && x0 >= 0 && x0+kw <= iw
+	i := 0
+	for c := 0; c < k.cg; c++ {
+		cb := xbase + c*plane
+		for ki := 0; ki < kh; ki++ {
+			y := oy*wn.s[0] - wn.pb[0] + ki*wn.d[0]
+			dst := row[i : i+kw]
+			i += kw
+			if y < 0 || y >= ih {
+				for j := range dst {
+					dst[j] = z
+				}
+				continue
+			}
+			rb := cb + y*iw
+			if inside {
+				copy(dst, x[rb+x0:rb+x0+kw])
+				continue
+			}
+			for kj := range dst {
+				xx := x0 + kj*wn.d[1]
+				if xx < 0 || xx >= iw {
+					dst[kj] = z
+				} else {
+					dst[kj] = x[rb+xx]
+				}
+			}
+		}
+	}
+	if !sum {
+		return 0
+	}
+	return sum32(row)
+}
+
+// gather16 is gather32 into an int16 row.
+func (k *convKernel) gather16(x []int32, n, g, p int, zx int64, row []int16, sum bool) int64 {
+	wn := &k.win
+	ih, iw := wn.in[0], wn.in[1]
+	plane := ih * iw
+	xbase := (n*k.c + g*k.cg) * plane
+	oy, ox := p/wn.out[1], p%wn.out[1]
+	z := int16(zx)
+	kh, kw := wn.k[0], wn.k[1]
+	x0 := ox*wn.s[1] - wn.pb[1]
+	inside := wn.d[1] == 1 && x0 >= 0 && x0+kw <= iw
+	var total int64
+	i := 0
+	for c := 0; c < k.cg; c++ {
+		cb := xbase + c*plane
+		for ki := 0; ki < kh; ki++ {
+			y := oy*wn.s[0] - wn.pb[0] + ki*wn.d[0]
+			dst := row[i : i+kw]
+			i += kw
+			if y < 0 || y >= ih {
+				for j := range dst {
+					dst[j] = z
+				}
+				continue
+			}
+			rb := cb + y*iw
+			if inside {
+				src := x[rb+x0 : rb+x0+kw]
+				for j, v := range src {
+					dst[j] = int16(v)
+				}
+				continue
+			}
+			for kj := range dst {
+				xx := x0 + kj*wn.d[1]
+				if xx < 0 || xx >= iw {
+					dst[kj] = z
+				} else {
+					dst[kj] = int16(x[rb+xx])
+				}
+			}
+		}
+	}
+	if sum {
+		for _, v := range row {
+			total += int64(v)
+		}
+	}
+	return total
 }

@@ -153,6 +153,13 @@ func (p *packed) dotRowSIMD(a []int32, j0, j1 int, acc []int64) {
 		a16[i] = int16(v)
 	}
 	clear(a16[p.k:])
+	p.dotRow16(a16, j0, j1, acc)
+}
+
+// dotRow16 is dotRow for a row already in int16, zero-padded to kp (SIMD
+// packing only).
+func (p *packed) dotRow16(a16 []int16, j0, j1 int, acc []int64) {
+	a16 = a16[:p.kp]
 	c0 := j0 &^ 3
 	var out [4]int32
 	for c := c0; c < j1; c += 4 {

@@ -235,6 +235,7 @@ func (k *addKernel) prepare(w []*Tensor) (any, error) {
 	tlo, thi := typeRange(k.outType)
 	s.za, s.zb, s.pa, s.pb, s.d, s.k = za, zb, l.p[0], l.p[1], l.d, l.k
 	s.r = rq{z: zy, lo: lo, hi: hi, tlo: int64(tlo), thi: int64(thi)}
+	s.r.seal()
 	return s, nil
 }
 

@@ -290,6 +290,34 @@ func TestRequantBig(t *testing.T) {
 	t.Logf("%d of %d extreme random scale sets refused", refused, tried)
 }
 
+// TestRequantTies: ratios of 1/2, 1/4, 3/8 make exact ties common; the
+// fixed-point path must hand them to the exact division.
+func TestRequantTies(t *testing.T) {
+	for _, c := range []struct{ sa, sb, sy float32 }{{1, 0.5, 1}, {0.25, 1, 1}, {0.375, 1, 1}, {0.5, 0.5, 0.5}, {3, 0.125, 1}, {3.0 / 1024, 1, 1}, {5.0 / 4096, 0.5, 0.25}} {
+		fa, _ := decodeF32(math.Float32bits(c.sa))
+		fb, _ := decodeF32(math.Float32bits(c.sb))
+		fy, _ := decodeF32(math.Float32bits(c.sy))
+		r, err := rqFor(dyOf(fa).mul(dyOf(fb)), 0, dy{}, fy, 0, Int32, -1<<62, 1<<62)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fastTies := 0
+		for acc := int64(-5000); acc <= 5000; acc++ {
+			if _, ok := r.fast.round(acc); (r.fast.ok || r.fast.ok64) && !ok {
+				fastTies++
+			}
+			v := new(big.Rat).Mul(new(big.Rat).SetInt64(acc), new(big.Rat).Mul(f32Rat(math.Float32bits(c.sa)), f32Rat(math.Float32bits(c.sb))))
+			want := ratRoundHalfEven(v.Quo(v, f32Rat(math.Float32bits(c.sy)))).Int64()
+			if got := r.apply(acc); int64(got) != want {
+				t.Fatalf("%v acc %d: %d, want %d", c, acc, got, want)
+			}
+		}
+		if (r.fast.ok || r.fast.ok64) && fastTies == 0 {
+			t.Errorf("%v: no tie reached the exact path", c)
+		}
+	}
+}
+
 func TestNewLinRefusesOverflow(t *testing.T) {
 	// sy far below sa·sb: the ratio 2^200 does not fit.
 	if _, err := newLin([]dy{{1, 100}}, dy{1, -100}); err == nil {

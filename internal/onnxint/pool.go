@@ -153,6 +153,7 @@ func (k *poolKernel) prepare(w []*Tensor) (any, error) {
 		tlo, thi := typeRange(k.outType)
 		s.zx, s.p, s.d, s.k = zx, l.p[0], l.d, l.k
 		s.r = rq{z: zy, lo: lo, hi: hi, tlo: int64(tlo), thi: int64(thi)}
+	s.r.seal()
 	}
 	return s, nil
 }
@@ -169,6 +170,13 @@ func (k *poolKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 		dst = newTensor(k.x.typ, out.Dims)
 	}
 	w := int(c1 - c0)
+	if k.max && wn.d[0] == 1 && wn.d[1] == 1 {
+		k.maxFast(xt.I, dst.I, c0, c1)
+		if s.post != nil {
+			s.post.apply(dst, out, out.Dims, c0)
+		}
+		return
+	}
 	for n := 0; n < k.n; n++ {
 		for c := int(c0); c < int(c1); c++ {
 			base := (n*k.c + c) * plane
@@ -230,3 +238,36 @@ func (k *poolKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 // −pb .. in+pe, and count_include_pad counts window positions inside it
 // (not those past it that ceil_mode adds).
 func padEnd(w *win, i int) int { return w.pe[i] }
+
+// maxFast is MaxPool without dilation: each window is the rectangle of
+// input rows and columns it covers, clipped to the input.
+func (k *poolKernel) maxFast(x, dst []int32, c0, c1 int64) {
+	wn := &k.win
+	ih, iw := wn.in[0], wn.in[1]
+	plane := ih * iw
+	oh, ow := wn.out[0], wn.out[1]
+	w := int(c1 - c0)
+	for n := 0; n < k.n; n++ {
+		for c := int(c0); c < int(c1); c++ {
+			src := x[(n*k.c+c)*plane : (n*k.c+c+1)*plane]
+			o := dst[(n*w+c-int(c0))*oh*ow:]
+			for oy := 0; oy < oh; oy++ {
+				y0 := oy*wn.s[0] - wn.pb[0]
+				y1 := min(y0+wn.k[0], ih)
+				y0 = max(y0, 0)
+				for ox := 0; ox < ow; ox++ {
+					x0 := ox*wn.s[1] - wn.pb[1]
+					x1 := min(x0+wn.k[1], iw)
+					x0 = max(x0, 0)
+					best := int32(-1 << 31)
+					for y := y0; y < y1; y++ {
+						for _, v := range src[y*iw+x0 : y*iw+x1] {
+							best = max(best, v)
+						}
+					}
+					o[oy*ow+ox] = best
+				}
+			}
+		}
+	}
+}

@@ -114,28 +114,43 @@ type rq struct {
 	c      i128
 	d      uint64
 	k      uint
+	fast   fixed // a fixed-point form that decides most inputs exactly
 	z      int64
 	lo, hi int64 // activation bounds in the output's quantized domain
 	tlo    int64 // output type range
 	thi    int64
+	eLo    int64 // the composed clamps as one: see seal
+	eHi    int64
+}
+
+// seal folds the clamps of finish into one: a composition of clamps is
+// the clamp between its values at −∞ and +∞.
+func (r *rq) seal() {
+	f := func(q int64) int64 {
+		if q < r.lo {
+			q = r.lo
+		}
+		if q > r.hi {
+			q = r.hi
+		}
+		return clamp64(q, r.tlo, r.thi)
+	}
+	r.eLo, r.eHi = f(-1<<62), f(1<<62)
 }
 
 // apply requantizes x (|x| < 2^63).
 func (r *rq) apply(x int64) int32 {
+	if q, ok := r.fast.round(x); ok {
+		return r.finish(q)
+	}
 	q := roundDivSigned(mulI128(x, r.n).add(r.c), r.d, r.k)
 	return r.finish(q)
 }
 
-// finish adds the zero point and clamps.
+// finish adds the zero point and clamps (the rq must be sealed).
 func (r *rq) finish(q int64) int32 {
 	q = clamp64(q, -1<<40, 1<<40) + r.z
-	if q < r.lo {
-		q = r.lo
-	}
-	if q > r.hi {
-		q = r.hi
-	}
-	return int32(clamp64(q, r.tlo, r.thi))
+	return int32(clamp64(q, r.eLo, r.eHi))
 }
 
 // act is an activation fused before a QuantizeLinear.
@@ -214,5 +229,7 @@ func rqFor(s dy, c int64, sc dy, sy f32, zy int64, typ DType, lo, hi int64) (rq,
 	if sc.m != 0 {
 		r.c = mulI128(c, l.p[1])
 	}
+	r.fast = newFixed(r.n, r.c, r.d, r.k)
+	r.seal()
 	return r, nil
 }

@@ -1,0 +1,174 @@
+package onnxint
+
+import (
+	"math/big"
+	"math/bits"
+)
+
+// fixed is a fast exact path for round_half_even((x·n + c) / (d·2^k)).
+//
+// With M = ⌊n·2^s/(d·2^k)⌋ and C = ⌊c·2^s/(d·2^k)⌋ (s ≥ 64 chosen so that
+// M < 2^63), t = x·M + C differs from the exact t* = (x·n + c)·2^s/(d·2^k)
+// by less than |x| + 1. The result rounds t*/2^s, whose rounding depends
+// only on where t* falls against the half-way point between two integers:
+// when t's fractional part (its low s bits) is farther than |x| + 1 from
+// 2^(s−1), t* is on the same side and ⌊t/2^s⌋ (+1 above the half) is the
+// exact result. Otherwise round reports false and the caller divides
+// exactly; that happens only within 2^−(s−64) of a tie.
+type fixed struct {
+	ok bool
+	m  uint64
+	c  i128
+	s  uint // 64 ≤ s ≤ 126
+
+	// The same in 64 bits for |x| ≤ xmax: t = x·m64 + c64 never
+	// overflows, and s64 ≥ fixed64MinShift.
+	ok64 bool
+	m64  int64
+	c64  int64
+	s64  uint
+	xmax int64
+}
+
+const (
+	fixed64XMax     = 1 << 24
+	fixed64MinShift = 36
+)
+
+func i128Big(x i128) *big.Int {
+	z := new(big.Int).SetUint64(x.hi)
+	z.Lsh(z, 64).Or(z, new(big.Int).SetUint64(x.lo))
+	if x.negative() {
+		z.Sub(z, new(big.Int).Lsh(big.NewInt(1), 128))
+	}
+	return z
+}
+
+// newFixed prepares the fast paths (ok false when none fits).
+func newFixed(n uint64, c i128, d uint64, k uint) fixed {
+	if n == 0 || d == 0 {
+		return fixed{}
+	}
+	f := newFixed128(n, c, d, k)
+	den := new(big.Int).Lsh(new(big.Int).SetUint64(d), k)
+	cb := i128Big(c)
+	lim := new(big.Int).Lsh(big.NewInt(1), 62)
+	for s := 62; s >= fixed64MinShift; s-- {
+		m := new(big.Int).Lsh(new(big.Int).SetUint64(n), uint(s))
+		m.Quo(m, den)
+		cf := new(big.Int).Lsh(cb, uint(s))
+		cf.Div(cf, den) // Euclidean: floor for den > 0
+		// |x|·m + |c| + 2^s < 2^62 for |x| ≤ xmax.
+		tot := new(big.Int).Mul(m, big.NewInt(fixed64XMax))
+		tot.Add(tot, new(big.Int).Abs(cf))
+		tot.Add(tot, new(big.Int).Lsh(big.NewInt(1), uint(s)))
+		if tot.Cmp(lim) < 0 {
+			f.ok64, f.m64, f.c64, f.s64, f.xmax = true, m.Int64(), cf.Int64(), uint(s), fixed64XMax
+			break
+		}
+	}
+	return f
+}
+
+func newFixed128(n uint64, c i128, d uint64, k uint) fixed {
+	den := new(big.Int).Lsh(new(big.Int).SetUint64(d), k)
+	// The largest s with n·2^s/den < 2^63.
+	s := 62 - bits.Len64(n) + den.BitLen()
+	for ; s >= 64; s-- {
+		if s > 126 {
+			continue
+		}
+		m := new(big.Int).Lsh(new(big.Int).SetUint64(n), uint(s))
+		m.Quo(m, den)
+		if m.BitLen() > 63 {
+			continue
+		}
+		cb := new(big.Int).Lsh(i128Big(c), uint(s))
+		cf, mod := new(big.Int).DivMod(cb, den, new(big.Int)) // floor for den > 0
+		_ = mod
+		if cf.BitLen() > 120 {
+			return fixed{}
+		}
+		var cv i128
+		abs := new(big.Int).Abs(cf)
+		cv.lo = abs.Uint64()
+		cv.hi = new(big.Int).Rsh(abs, 64).Uint64()
+		if cf.Sign() < 0 {
+			cv = cv.neg()
+		}
+		return fixed{ok: true, m: m.Uint64(), c: cv, s: uint(s)}
+	}
+	return fixed{}
+}
+
+// round returns round_half_even of the form at x when the fixed-point
+// value decides it.
+func (f *fixed) round(x int64) (int64, bool) {
+	if f.ok64 && x <= f.xmax && x >= -f.xmax {
+		t := x*f.m64 + f.c64
+		y0 := t >> f.s64
+		frac := t & (1<<f.s64 - 1)
+		half := int64(1) << (f.s64 - 1)
+		b := x
+		if b < 0 {
+			b = -b
+		}
+		b++
+		switch {
+		case frac-half > b:
+			return y0 + 1, true
+		case half-frac > b:
+			return y0, true
+		}
+		return 0, false
+	}
+	if !f.ok {
+		return 0, false
+	}
+	t := mulI128(x, f.m).add(f.c)
+	// y0 = ⌊t/2^s⌋ (arithmetic shift), frac = t − y0·2^s ∈ [0, 2^s).
+	sh := f.s - 64
+	y0 := int64(t.hi) >> sh
+	fracHi := t.hi & (1<<sh - 1)
+	fracLo := t.lo
+	half := uint64(1) << sh >> 1 // 2^(s−1) as the high word when s > 64
+	b := uint64(x)
+	if x < 0 {
+		b = uint64(-x)
+	}
+	b++ // |t* − t| < |x| + 1
+	var above bool
+	if sh == 0 {
+		// half is 2^63 in the low word.
+		const h = 1 << 63
+		switch {
+		case fracLo >= h && fracLo-h > b:
+			above = true
+		case fracLo < h && h-fracLo > b:
+			above = false
+		default:
+			return 0, false
+		}
+	} else {
+		// frac − half as a 128-bit difference with half = (half, 0).
+		if fracHi >= half {
+			dh, dl := fracHi-half, fracLo
+			if dh == 0 && dl <= b {
+				return 0, false
+			}
+			above = true
+		} else {
+			// half − frac = (half − fracHi − 1, 2^64 − fracLo) when fracLo > 0.
+			dl, borrow := bits.Sub64(0, fracLo, 0)
+			dh := half - fracHi - borrow
+			if dh == 0 && dl <= b {
+				return 0, false
+			}
+			above = false
+		}
+	}
+	if above {
+		y0++
+	}
+	return y0, true
+}
