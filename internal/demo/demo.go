@@ -2,7 +2,10 @@
 // single-validator chain it sends a transfer and proves the balance,
 // registers a dataset, a base model and a fine-tune, runs a commit-reveal
 // evaluation, verifies the lineage, logs and verifies inference receipts,
-// and registers and finds AI-generated content. Every step calls the same
+// registers and finds AI-generated content, and then shows verifiable
+// inference: MNIST and an int8 MLP registered, the MLP run on chain and
+// locally to the same trace root, and a lying provider caught by a watcher,
+// bisected and slashed (infer.go). Every step calls the same
 // libraries the commands call (internal/txclient to send, internal/verify
 // and internal/verify/proven to prove), so the demo shows what users get.
 package demo
@@ -12,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	sdkmath "cosmossdk.io/math"
@@ -46,6 +50,9 @@ type Report struct {
 	RPC     string `json:"rpc"`
 	API     string `json:"api"`
 	Steps   []Step `json:"steps"`
+	// Inference is the verifiable-inference chapter's key facts (absent
+	// when the chapter was skipped or failed before it began).
+	Inference *Inference `json:"inference,omitempty"`
 }
 
 // Chain is the demo's running node.
@@ -70,7 +77,7 @@ func Start(ctx context.Context, home string, progress io.Writer) (*Chain, error)
 		ChainID:    ChainID,
 		Homes:      []string{home},
 		Ports:      []devnet.Ports{ports},
-		Accounts:   Accounts,
+		Accounts:   append(slices.Clone(Accounts), InferAccounts...),
 		BlockTime:  300 * time.Millisecond,
 		ReceiptLog: true,
 	})
@@ -121,6 +128,11 @@ func (c *Chain) Run(ctx context.Context, progress io.Writer) (Report, error) {
 		return r, err
 	}
 	steps, err = runContent(ctx, c.Net, progress, ref)
+	r.Steps = append(r.Steps, steps...)
+	if err != nil {
+		return r, err
+	}
+	steps, r.Inference, err = runInference(ctx, c.Net, progress)
 	r.Steps = append(r.Steps, steps...)
 	return r, err
 }
