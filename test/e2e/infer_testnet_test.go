@@ -353,9 +353,11 @@ func enableReceiptLog(t *testing.T, node devnet.Node) {
 	}
 }
 
-func (n *inferTestnet) home(i int) string     { return n.nodes[i].Home }
-func (n *inferTestnet) rpc(i int) string      { return n.nodes[i].Ports.RPCURL() }
-func (n *inferTestnet) nodeFlag(i int) string { return "tcp://" + strings.TrimPrefix(n.rpc(i), "http://") }
+func (n *inferTestnet) home(i int) string { return n.nodes[i].Home }
+func (n *inferTestnet) rpc(i int) string  { return n.nodes[i].Ports.RPCURL() }
+func (n *inferTestnet) nodeFlag(i int) string {
+	return "tcp://" + strings.TrimPrefix(n.rpc(i), "http://")
+}
 
 func (n *inferTestnet) write(t *testing.T, name string, b []byte) string {
 	t.Helper()
