@@ -252,7 +252,11 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 						if len(s.rq) > 1 {
 							r = &s.rq[mg]
 						}
-						out.I[oi] = r.apply(v)
+						if y, ok := r.quick(v); ok {
+							out.I[oi] = y
+						} else {
+							out.I[oi] = r.applySlow(v)
+						}
 					}
 				}
 			}

@@ -162,7 +162,19 @@ func (p *packed) dotRow16(a16 []int16, j0, j1 int, acc []int64) {
 	a16 = a16[:p.kp]
 	c0 := j0 &^ 3
 	var out [4]int32
-	for c := c0; c < j1; c += 4 {
+	var out8 [8]int32
+	c := c0
+	for ; c+8 <= j1 || (c+4 < j1 && c+8 <= len(p.q)/p.kp); c += 8 {
+		o := acc[c-c0 : c-c0+8]
+		for kb := 0; kb < p.kp; kb += simdBlock {
+			n := min(simdBlock, p.kp-kb)
+			dot8AVX2(&a16[kb], &p.q[c*p.kp+kb], n, p.kp, &out8)
+			for i, v := range out8 {
+				o[i] += int64(v)
+			}
+		}
+	}
+	for ; c < j1; c += 4 {
 		o := acc[c-c0 : c-c0+4]
 		for kb := 0; kb < p.kp; kb += simdBlock {
 			n := min(simdBlock, p.kp-kb)

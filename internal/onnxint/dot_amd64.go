@@ -10,3 +10,6 @@ var haveSIMD = cpu.X86.HasAVX2
 
 //go:noescape
 func dot4AVX2(a, w *int16, kp, stride int, out *[4]int32)
+
+//go:noescape
+func dot8AVX2(a, w *int16, kp, stride int, out *[8]int32)

@@ -47,3 +47,65 @@ loop:
 	VMOVDQU      X0, (R8)
 	VZEROUPPER
 	RET
+
+// func dot8AVX2(a, w *int16, kp, stride int, out *[8]int32)
+//
+// out[c] = Σ_{k<kp} a[k]·w[c·stride+k] for c = 0..7 (see dot4AVX2).
+TEXT ·dot8AVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kp+16(FP), CX
+	MOVQ stride+24(FP), DX
+	SHLQ $1, DX
+	MOVQ out+32(FP), R8
+	LEAQ (DI)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	LEAQ (R11)(DX*1), R12
+	LEAQ (R12)(DX*1), R13
+	LEAQ (R13)(DX*1), R14
+	LEAQ (R14)(DX*1), R15
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	XORQ AX, AX
+
+loop8:
+	VMOVDQU  (SI)(AX*1), Y8
+	VPMADDWD (DI)(AX*1), Y8, Y9
+	VPADDD   Y9, Y0, Y0
+	VPMADDWD (R9)(AX*1), Y8, Y10
+	VPADDD   Y10, Y1, Y1
+	VPMADDWD (R10)(AX*1), Y8, Y11
+	VPADDD   Y11, Y2, Y2
+	VPMADDWD (R11)(AX*1), Y8, Y12
+	VPADDD   Y12, Y3, Y3
+	VPMADDWD (R12)(AX*1), Y8, Y9
+	VPADDD   Y9, Y4, Y4
+	VPMADDWD (R13)(AX*1), Y8, Y10
+	VPADDD   Y10, Y5, Y5
+	VPMADDWD (R14)(AX*1), Y8, Y11
+	VPADDD   Y11, Y6, Y6
+	VPMADDWD (R15)(AX*1), Y8, Y12
+	VPADDD   Y12, Y7, Y7
+	ADDQ     $32, AX
+	SUBQ     $16, CX
+	JNZ      loop8
+
+	VPHADDD    Y1, Y0, Y0
+	VPHADDD    Y3, Y2, Y2
+	VPHADDD    Y5, Y4, Y4
+	VPHADDD    Y7, Y6, Y6
+	VPHADDD    Y2, Y0, Y0  // [a b c d | a' b' c' d']
+	VPHADDD    Y6, Y4, Y4  // [e f g h | e' f' g' h']
+	VPERM2I128 $0x20, Y4, Y0, Y1
+	VPERM2I128 $0x31, Y4, Y0, Y2
+	VPADDD     Y2, Y1, Y1
+	VMOVDQU    Y1, (R8)
+	VZEROUPPER
+	RET

@@ -7,3 +7,7 @@ const haveSIMD = false
 func dot4AVX2(a, w *int16, kp, stride int, out *[4]int32) {
 	panic("onnxint: no SIMD kernel in this build")
 }
+
+func dot8AVX2(a, w *int16, kp, stride int, out *[8]int32) {
+	panic("onnxint: no SIMD kernel in this build")
+}

@@ -27,15 +27,27 @@ func TestDot4SIMD(t *testing.T) {
 				w[i] = -128
 			}
 		}
+		w = append(w, make([]int16, 4*stride)...)
+		for i := range w {
+			w[i] = int16(rng.IntN(256) - 128)
+			if trial%3 == 0 {
+				w[i] = -128
+			}
+		}
 		var out [4]int32
+		var out8 [8]int32
 		dot4AVX2(&a[0], &w[0], kp, stride, &out)
-		for c := 0; c < 4; c++ {
+		dot8AVX2(&a[0], &w[0], kp, stride, &out8)
+		for c := 0; c < 8; c++ {
 			var want int64
 			for k := 0; k < kp; k++ {
 				want += int64(a[k]) * int64(w[c*stride+k])
 			}
-			if int64(out[c]) != want {
+			if c < 4 && int64(out[c]) != want {
 				t.Fatalf("kp %d column %d: %d, want %d", kp, c, out[c], want)
+			}
+			if int64(out8[c]) != want {
+				t.Fatalf("dot8: kp %d column %d: %d, want %d", kp, c, out8[c], want)
 			}
 		}
 	}

@@ -31,6 +31,7 @@ const (
 type emapState struct {
 	e      *emap
 	lut    []uint32 // nch·256 for 8-bit inputs
+	qt     *qtable  // per-tensor QuantizeLinear of FLOAT
 	lo, hi []int64  // mapClamp
 	sx, sy []f32
 	zx, zy []int64
@@ -107,6 +108,10 @@ func (e *emap) prepare(w []*Tensor) (*emapState, error) {
 			}
 		}
 	}
+	if e.kind == mapQuant && e.in == Float && n == 1 {
+		lo, hi := typeRange(e.out)
+		s.qt = newQtable(func(b uint32) int32 { return int32(s.fn(0, b)) }, lo, hi)
+	}
 	if is8(e.in) {
 		tlo, _ := typeRange(e.in)
 		s.lut = make([]uint32, n*256)
@@ -158,6 +163,10 @@ func (s *emapState) apply(src, dst *Tensor, dims []int64, c0 int64) {
 			lut := s.lut[:256]
 			for i, x := range src.I {
 				dst.F[i] = lut[uint8(x-tlo)]
+			}
+		case s.qt != nil:
+			for i, x := range src.F {
+				dst.I[i] = s.qt.quant(x)
 			}
 		case src.Type == Float && !outF:
 			for i, x := range src.F {

@@ -333,3 +333,45 @@ func TestNewLinRefusesOverflow(t *testing.T) {
 	}
 	_ = bits.Len64
 }
+
+// TestQtable: the table quantizer equals the exact one on every kind of
+// float, for several scales, zero points and both 8-bit types.
+func TestQtable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, c := range []struct {
+		s   float32
+		z   int64
+		typ DType
+	}{{1.0 / 255, 0, Uint8}, {0.0123, -7, Int8}, {1e-30, 3, Int8}, {3e30, 0, Uint8}, {1, 128, Uint8}, {0.5, 0, Int8}} {
+		sf, _ := decodeF32(math.Float32bits(c.s))
+		lo, hi := typeRange(c.typ)
+		q := func(b uint32) int32 {
+			return int32(clamp64(clamp64(quantizeF32(b, sf), -1<<40, 1<<40)+c.z, int64(lo), int64(hi)))
+		}
+		qt := newQtable(q, lo, hi)
+		check := func(b uint32) {
+			if b&0x7fffffff > maxKey {
+				if qt.quant(b) != lo {
+					t.Fatalf("NaN %#x: %d", b, qt.quant(b))
+				}
+				return
+			}
+			if got, want := qt.quant(b), q(b); got != want {
+				t.Fatalf("scale %v: x %#x (%v): %d, want %d", c.s, b, math.Float32frombits(b), got, want)
+			}
+		}
+		for _, b := range []uint32{0, 1 << 31, 0x7f800000, 0xff800000, 0x7fc00000, 1, 0x80000001} {
+			check(b)
+		}
+		for i := 0; i < 20000; i++ {
+			check(rng.Uint32())
+			// Near the thresholds.
+			if len(qt.t) > 0 {
+				k := qt.t[rng.IntN(len(qt.t))] + int32(rng.IntN(5)) - 2
+				if k >= -maxKey && k <= maxKey {
+					check(keyF32(k))
+				}
+			}
+		}
+	}
+}

@@ -21,13 +21,17 @@ type fixed struct {
 	c  i128
 	s  uint // 64 ≤ s ≤ 126
 
-	// The same in 64 bits for |x| ≤ xmax: t = x·m64 + c64 never
-	// overflows, and s64 ≥ fixed64MinShift.
+	// The same in 64 bits for |x| ≤ fixed64XMax: u = x·m64 + c64 (c64
+	// includes 2^(s64−1), so that rounding is flooring) never overflows.
+	// |t* − t| < fixed64XMax + 1 =: B, so ⌊u/2^s64⌋ is exact when u's low
+	// s64 bits lie in [B, 2^s64 − B): band = 2^s64 − 2B, zero when the
+	// path is unavailable.
 	ok64 bool
 	m64  int64
 	c64  int64
 	s64  uint
-	xmax int64
+	mask int64
+	band uint64
 }
 
 const (
@@ -63,7 +67,10 @@ func newFixed(n uint64, c i128, d uint64, k uint) fixed {
 		tot.Add(tot, new(big.Int).Abs(cf))
 		tot.Add(tot, new(big.Int).Lsh(big.NewInt(1), uint(s)))
 		if tot.Cmp(lim) < 0 {
-			f.ok64, f.m64, f.c64, f.s64, f.xmax = true, m.Int64(), cf.Int64(), uint(s), fixed64XMax
+			f.ok64, f.m64, f.s64 = true, m.Int64(), uint(s)
+			f.c64 = cf.Int64() + 1<<(s-1)
+			f.mask = 1<<s - 1
+			f.band = 1<<s - 2*(fixed64XMax+1)
 			break
 		}
 	}
@@ -104,21 +111,10 @@ func newFixed128(n uint64, c i128, d uint64, k uint) fixed {
 // round returns round_half_even of the form at x when the fixed-point
 // value decides it.
 func (f *fixed) round(x int64) (int64, bool) {
-	if f.ok64 && x <= f.xmax && x >= -f.xmax {
-		t := x*f.m64 + f.c64
-		y0 := t >> f.s64
-		frac := t & (1<<f.s64 - 1)
-		half := int64(1) << (f.s64 - 1)
-		b := x
-		if b < 0 {
-			b = -b
-		}
-		b++
-		switch {
-		case frac-half > b:
-			return y0 + 1, true
-		case half-frac > b:
-			return y0, true
+	if f.ok64 && uint64(x+fixed64XMax) <= 2*fixed64XMax {
+		u := x*f.m64 + f.c64
+		if uint64(u&f.mask-(fixed64XMax+1)) < f.band {
+			return u >> f.s64, true
 		}
 		return 0, false
 	}

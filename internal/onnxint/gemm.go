@@ -360,7 +360,11 @@ func (g *gemmKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 				if len(s.rq) > 1 {
 					r = &s.rq[j]
 				}
-				out.I[o] = r.apply(v)
+				if y, ok := r.quick(v); ok {
+					out.I[o] = y
+				} else {
+					out.I[o] = r.applySlow(v)
+				}
 			}
 		}
 	}

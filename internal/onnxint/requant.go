@@ -138,8 +138,26 @@ func (r *rq) seal() {
 	r.eLo, r.eHi = f(-1<<62), f(1<<62)
 }
 
-// apply requantizes x (|x| < 2^63).
+// apply requantizes x (|x| < 2^63). The common case, the 64-bit fixed
+// point of fixed.go, is inlined here.
 func (r *rq) apply(x int64) int32 {
+	if y, ok := r.quick(x); ok {
+		return y
+	}
+	return r.applySlow(x)
+}
+
+// quick is the 64-bit fixed-point path alone (small enough to inline in
+// kernel loops; u is only used when x is in range).
+func (r *rq) quick(x int64) (int32, bool) {
+	u := x*r.fast.m64 + r.fast.c64
+	if uint64(x+fixed64XMax) <= 2*fixed64XMax && uint64(u&r.fast.mask-(fixed64XMax+1)) < r.fast.band {
+		return int32(clamp64(u>>r.fast.s64+r.z, r.eLo, r.eHi)), true
+	}
+	return 0, false
+}
+
+func (r *rq) applySlow(x int64) int32 {
 	if q, ok := r.fast.round(x); ok {
 		return r.finish(q)
 	}

@@ -2,7 +2,12 @@ package onnxint
 
 import (
 	"fmt"
+	"sync"
 )
+
+// asyncDigest is the encoding size above which a traced run hashes a state
+// on another goroutine.
+const asyncDigest = 1024
 
 // Caps on a program's cost, so that sums never overflow.
 const (
@@ -141,11 +146,25 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 		}
 	}
 	res := &Result{Cost: m.cost}
+	// Large states are hashed on other goroutines while the run goes on
+	// (states are not modified once computed); small ones inline.
+	var wg sync.WaitGroup
+	hash := func(j int, ts ...*Tensor) {
+		n := 0
+		for _, t := range ts {
+			n += EncodedLen(t)
+		}
+		if n <= asyncDigest {
+			res.Leaves[j] = Digest(ts...)
+			return
+		}
+		wg.Go(func() { res.Leaves[j] = Digest(ts...) })
+	}
 	if opt.Trace {
 		res.Leaves = make([][32]byte, m.TraceSize())
 		res.States = make([][]*Tensor, m.TraceSize())
-		res.Leaves[0] = Digest(inputs...)
 		res.States[0] = inputs
+		hash(0, inputs...)
 	}
 	// A plain run writes node outputs into an arena reused by later runs
 	// and copies the graph outputs out; a traced run keeps every output
@@ -191,8 +210,8 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 				if len(n.chunks) > 1 {
 					st = sliceAxis1(full, n.bounds[i], n.bounds[i+1])
 				}
-				res.Leaves[si+1] = Digest(st)
 				res.States[si+1] = []*Tensor{st}
+				hash(si+1, st)
 			}
 		}
 		vals[i] = full
@@ -206,8 +225,9 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 	}
 	if opt.Trace {
 		last := len(res.Leaves) - 1
-		res.Leaves[last] = Digest(res.Outputs...)
 		res.States[last] = res.Outputs
+		hash(last, res.Outputs...)
+		wg.Wait()
 		res.Root = TraceRoot(res.Leaves)
 	}
 	return res, nil

@@ -253,6 +253,19 @@ func Decode(b []byte) (*Tensor, int, error) {
 
 // Digest is SHA-256 over the concatenated canonical encodings of ts.
 func Digest(ts ...*Tensor) [32]byte {
+	total := 0
+	for _, t := range ts {
+		total += EncodedLen(t)
+	}
+	if total <= smallDigest {
+		// One stack buffer and one call: no allocation.
+		var buf [smallDigest]byte
+		b := buf[:0]
+		for _, t := range ts {
+			b = appendEncoding(b, t)
+		}
+		return sha256.Sum256(b)
+	}
 	h := sha256.New()
 	var buf [2048]byte
 	for _, t := range ts {
@@ -300,6 +313,9 @@ func Digest(ts ...*Tensor) [32]byte {
 	h.Sum(d[:0])
 	return d
 }
+
+// smallDigest is the largest encoding Digest hashes from a stack buffer.
+const smallDigest = 4096
 
 // FromProto converts an ONNX tensor with its data inline (raw_data or the
 // typed repeated field) to a Tensor. External data, other element types and

@@ -31,9 +31,39 @@ func LeafHash(leaf [32]byte) [32]byte {
 	return sha256.Sum256(in[:])
 }
 
-// TraceRoot is the RFC 6962 root over all leaves.
+// TraceRoot is the RFC 6962 root over all leaves. It folds the leaf
+// hashes as a compact range does (the tests check it against PrefixRoot
+// and the RFC's recursive definition) without allocating.
 func TraceRoot(leaves [][32]byte) [32]byte {
-	return PrefixRoot(leaves, uint64(len(leaves)))
+	if len(leaves) == 0 {
+		return sha256.Sum256(nil)
+	}
+	// stack[i] is the root of a perfect subtree; sizes halve upwards.
+	var stack [64][32]byte
+	var levels [64]int
+	n := 0
+	var node [65]byte
+	node[0] = 1
+	for _, l := range leaves {
+		h := LeafHash(l)
+		lv := 0
+		for n > 0 && levels[n-1] == lv {
+			copy(node[1:33], stack[n-1][:])
+			copy(node[33:], h[:])
+			h = sha256.Sum256(node[:])
+			n--
+			lv++
+		}
+		stack[n], levels[n] = h, lv
+		n++
+	}
+	h := stack[n-1]
+	for i := n - 2; i >= 0; i-- {
+		copy(node[1:33], stack[i][:])
+		copy(node[33:], h[:])
+		h = sha256.Sum256(node[:])
+	}
+	return h
 }
 
 // PrefixRoot is the RFC 6962 root over the first size leaves (the empty

@@ -58,8 +58,8 @@ func TestMerkleProofsAndRanges(t *testing.T) {
 	leaves := testLeaves(40)
 	for size := uint64(0); size <= uint64(len(leaves)); size++ {
 		root := PrefixRoot(leaves, size)
-		if root != mth(leaves[:size]) {
-			t.Fatalf("PrefixRoot(%d) differs from RFC 6962 MTH", size)
+		if root != mth(leaves[:size]) || TraceRoot(leaves[:size]) != root {
+			t.Fatalf("PrefixRoot or TraceRoot(%d) differs from RFC 6962 MTH", size)
 		}
 		rng := CompactRange(leaves, size)
 		got, err := RangeRoot(size, rng)
