@@ -220,6 +220,10 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 				continue
 			}
 			f := filt[g]
+			if simd && kp <= simdBlock {
+				k.tileSIMD(s, f, xt.I, n, g, m0, m1, c0, w, zwAny, corr, zws, tile16, sums, out)
+				continue
+			}
 			me := f.base(m0)
 			for p0 := 0; p0 < P; p0 += patchTile {
 				p1 := min(p0+patchTile, P)
@@ -258,6 +262,52 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 							out.I[oi] = r.applySlow(v)
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// tileSIMD computes batch n, group g, group-local output channels
+// [m0, m1) with the SIMD kernel, a tile of patches at a time: the int32
+// sums of the whole tile first, then each channel's outputs in a row.
+func (k *convKernel) tileSIMD(s *convState, f *packed, x []int32, n, g, m0, m1 int, c0 int64, w int, zwAny bool,
+	corr, zws []int64, tile16 []int16, sums []int64, out *Tensor) {
+	P := k.win.positions()
+	kp := f.kp
+	cb := m0 &^ 3
+	stride := (m1 - cb + 7) &^ 7
+	ap := getI32(patchTile * stride)
+	defer putI32(ap)
+	accs := *ap
+	for p0 := 0; p0 < P; p0 += patchTile {
+		p1 := min(p0+patchTile, P)
+		for p := p0; p < p1; p++ {
+			o := (p - p0) * kp
+			sums[p-p0] = k.gather16(x, n, g, p, s.zx, tile16[o:o+k.kg], zwAny)
+			f.dot16To32(tile16[o:o+kp], cb, m1, accs[(p-p0)*stride:(p-p0+1)*stride])
+		}
+		for m := m0; m < m1; m++ {
+			mg := g*k.mg + m
+			zw, cr := zws[mg], corr[mg]
+			dst := out.I[(n*w+mg-int(c0))*P:][p0:p1]
+			col := accs[m-cb:]
+			if !k.quant {
+				for i := range dst {
+					dst[i] = int32(int64(col[i*stride]) - zw*sums[i] + cr)
+				}
+				continue
+			}
+			r := &s.rq[0]
+			if len(s.rq) > 1 {
+				r = &s.rq[mg]
+			}
+			for i := range dst {
+				v := int64(col[i*stride]) - zw*sums[i] + cr
+				if y, ok := r.quick(v); ok {
+					dst[i] = y
+				} else {
+					dst[i] = r.applySlow(v)
 				}
 			}
 		}

@@ -206,3 +206,22 @@ func sum32(a []int32) int64 {
 	}
 	return s
 }
+
+// dot16To32 writes Σ_k a[k]·b[k][j] for the columns [c0, c1) (c0 a
+// multiple of 4) to dst[j−c0] as int32, when kp ≤ simdBlock (one kernel
+// call per column group, whose sums fit in int32). dst has room for c1−c0
+// rounded up to a multiple of 8.
+func (p *packed) dot16To32(a16 []int16, c0, c1 int, dst []int32) {
+	a16 = a16[:p.kp]
+	np := len(p.q) / p.kp
+	c := c0
+	for ; c < c1; c += 8 {
+		if c+4 >= c1 || c+8 > np {
+			break
+		}
+		dot8AVX2(&a16[0], &p.q[c*p.kp], p.kp, p.kp, (*[8]int32)(dst[c-c0:c-c0+8]))
+	}
+	for ; c < c1; c += 4 {
+		dot4AVX2(&a16[0], &p.q[c*p.kp], p.kp, p.kp, (*[4]int32)(dst[c-c0:c-c0+4]))
+	}
+}

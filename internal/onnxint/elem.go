@@ -108,8 +108,19 @@ func (k *moveKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 		x = in[k.x.in]
 	}
 	dst := out
-	if s.post != nil {
-		dst = newTensor(k.midType, out.Dims)
+	post := s.post
+	if post != nil && post.ident {
+		post = nil
+	}
+	if post != nil {
+		dst = &Tensor{Type: k.midType, Dims: out.Dims}
+		if k.midType == Float || k.midType == Int64 {
+			dst = newTensor(k.midType, out.Dims)
+		} else {
+			bp := getI32(out.Len())
+			defer putI32(bp)
+			dst.I = *bp
+		}
 	}
 	if k.perm == nil {
 		// Same order: the chunk is outer runs of w·inner elements.
@@ -160,8 +171,8 @@ func (k *moveKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 			}
 		}
 	}
-	if s.post != nil {
-		s.post.apply(dst, out, out.Dims, c0)
+	if post != nil {
+		post.apply(dst, out, out.Dims, c0)
 	}
 }
 

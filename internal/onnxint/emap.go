@@ -32,6 +32,7 @@ type emapState struct {
 	e      *emap
 	lut    []uint32 // nch·256 for 8-bit inputs
 	qt     *qtable  // per-tensor QuantizeLinear of FLOAT
+	ident  bool     // the map is the identity (same type, every entry x → x)
 	lo, hi []int64  // mapClamp
 	sx, sy []f32
 	zx, zy []int64
@@ -118,6 +119,16 @@ func (e *emap) prepare(w []*Tensor) (*emapState, error) {
 		for c := 0; c < n; c++ {
 			for i := 0; i < 256; i++ {
 				s.lut[c*256+i] = s.fn(c, uint32(int32(i)+tlo))
+			}
+		}
+	}
+	if s.lut != nil && e.in == e.out {
+		tlo, _ := typeRange(e.in)
+		s.ident = true
+		for i, v := range s.lut {
+			if int32(v) != int32(i%256)+tlo {
+				s.ident = false
+				break
 			}
 		}
 	}

@@ -166,14 +166,20 @@ func (k *poolKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	plane := ih * iw
 	P := wn.positions()
 	dst := out
-	if s.post != nil {
-		dst = newTensor(k.x.typ, out.Dims)
+	post := s.post
+	if post != nil && post.ident {
+		post = nil
+	}
+	if post != nil {
+		bp := getI32(out.Len())
+		defer putI32(bp)
+		dst = &Tensor{Type: k.x.typ, Dims: out.Dims, I: *bp}
 	}
 	w := int(c1 - c0)
 	if k.max && wn.d[0] == 1 && wn.d[1] == 1 {
 		k.maxFast(xt.I, dst.I, c0, c1)
-		if s.post != nil {
-			s.post.apply(dst, out, out.Dims, c0)
+		if post != nil {
+			post.apply(dst, out, out.Dims, c0)
 		}
 		return
 	}
@@ -229,8 +235,8 @@ func (k *poolKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 			}
 		}
 	}
-	if s.post != nil {
-		s.post.apply(dst, out, out.Dims, c0)
+	if post != nil {
+		post.apply(dst, out, out.Dims, c0)
 	}
 }
 

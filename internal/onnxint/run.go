@@ -7,7 +7,7 @@ import (
 
 // asyncDigest is the encoding size above which a traced run hashes a state
 // on another goroutine.
-const asyncDigest = 1024
+const asyncDigest = 64 << 10
 
 // Caps on a program's cost, so that sums never overflow.
 const (
