@@ -54,6 +54,12 @@
 // Σ x_i·P_i / (D·2^K) exactly; at run time the numerator is formed in 128
 // bits and divided with rounding half to even. A ratio whose integers do
 // not fit (P_i or D beyond 2^62, K beyond 120) is refused with an error.
+// For speed, a fixed-point form ⌊x·M/2^s⌋ (M = ⌊P·2^s/(D·2^K)⌋) decides
+// the rounding whenever its error bound proves it (everything but inputs
+// within 2^−(s−25) of a tie, s ≥ 36), and the exact division decides the
+// rest; QuantizeLinear of FLOAT with one scale uses a table of the 255
+// thresholds between output levels, found at load time with the exact
+// quantizer. Both give exactly the exact results.
 // Activations clamp in the quantized domain: rounding is monotone, so
 // round(clip(v, a, b)/s) = clip(round(v/s), round(a/s), round(b/s)).
 //
@@ -108,6 +114,16 @@
 // every computed value's static shape (a Reshape's target shape is
 // initializer data). LoadSkeleton rebuilds the same program, tensor root
 // and trace size; Run on it fails with ErrNoWeights.
+//
+// # Performance
+//
+// Matrix products and convolutions multiply with an AVX2 kernel on amd64
+// when the CPU has it (int16 VPMADDWD: exact products and int32 sums,
+// bounded by blocking K), and otherwise with portable Go that packs three
+// 21-bit lanes into each 64-bit multiply; the purego build tag forces the
+// portable kernel. Both compute the same integers. A plain Run reuses an
+// arena of node outputs; a traced Run keeps every state, and hashes states
+// over 64 KiB on other goroutines while it computes.
 //
 // # Limits
 //
