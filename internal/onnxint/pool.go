@@ -153,7 +153,7 @@ func (k *poolKernel) prepare(w []*Tensor) (any, error) {
 		tlo, thi := typeRange(k.outType)
 		s.zx, s.p, s.d, s.k = zx, l.p[0], l.d, l.k
 		s.r = rq{z: zy, lo: lo, hi: hi, tlo: int64(tlo), thi: int64(thi)}
-	s.r.seal()
+		s.r.seal()
 	}
 	return s, nil
 }
