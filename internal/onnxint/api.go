@@ -56,8 +56,8 @@ type StepInfo struct {
 	Op            string // lowered op, e.g. "QLinearMatMul", "QDQ Gemm+Relu"
 	Chunk, Chunks int
 	Cost          int64 // MACs, or output elements
-	Reads         []int // trace leaf indices of the states it reads (0 = graph inputs), all < Leaf
-	Weights       []int // initializer indices it uses
+	Reads         []int // trace leaf indices of the states it reads (0 = graph inputs), all < Leaf, ascending
+	Weights       []int // initializer indices it uses, ascending
 }
 
 // Options control Run.
@@ -134,9 +134,16 @@ func (m *Model) Steps() []StepInfo {
 
 			Cost: s.cost, Reads: append([]int{}, s.reads...), Weights: append([]int{}, s.node.weights...),
 		}
+		sortInts(out[i].Weights)
 	}
 	return out
 }
+
+// OutputReads lists the trace leaves the last leaf (the output digest)
+// is computed from: the chunks of the graph outputs' producers, and 0 when
+// a graph input is also an output. ExecStep(TraceSize()−1, …) needs their
+// states.
+func (m *Model) OutputReads() []int { return append([]int{}, m.finalReads...) }
 
 // TraceSize is the number of trace leaves: the steps plus the input and
 // output digests.

@@ -76,7 +76,7 @@ func runChecked(t testing.TB, m *Model, inputs ...*Tensor) []*Tensor {
 	steps := m.Steps()
 	for j := 1; j < len(res.Leaves); j++ {
 		states := make(map[int][]*Tensor)
-		reads := m.finalReads
+		reads := m.OutputReads()
 		var ws []int
 		if j <= len(steps) {
 			reads, ws = steps[j-1].Reads, steps[j-1].Weights
