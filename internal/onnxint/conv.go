@@ -212,6 +212,7 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 		}
 	}
 	w := int(c1 - c0)
+	var x16 []int16 // the input as int16, made on first use
 	for n := 0; n < k.n; n++ {
 		for g := 0; g < k.group; g++ {
 			// Output channels of this group inside the chunk, local to the group.
@@ -221,7 +222,15 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 			}
 			f := filt[g]
 			if simd && kp <= simdBlock {
-				k.tileSIMD(s, f, xt.I, n, g, m0, m1, c0, w, zwAny, corr, zws, tile16, sums, out)
+				if x16 == nil {
+					xp := getI16(len(xt.I))
+					defer putI16(xp)
+					x16 = *xp
+					for i, v := range xt.I {
+						x16[i] = int16(v)
+					}
+				}
+				k.tileSIMD(s, f, x16, n, g, m0, m1, c0, w, zwAny, corr, zws, tile16, sums, out)
 				continue
 			}
 			me := f.base(m0)
@@ -271,7 +280,7 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 // tileSIMD computes batch n, group g, group-local output channels
 // [m0, m1) with the SIMD kernel, a tile of patches at a time: the int32
 // sums of the whole tile first, then each channel's outputs in a row.
-func (k *convKernel) tileSIMD(s *convState, f *packed, x []int32, n, g, m0, m1 int, c0 int64, w int, zwAny bool,
+func (k *convKernel) tileSIMD(s *convState, f *packed, x []int16, n, g, m0, m1 int, c0 int64, w int, zwAny bool,
 	corr, zws []int64, tile16 []int16, sums []int64, out *Tensor) {
 	P := k.win.positions()
 	kp := f.kp
@@ -284,7 +293,7 @@ func (k *convKernel) tileSIMD(s *convState, f *packed, x []int32, n, g, m0, m1 i
 		p1 := min(p0+patchTile, P)
 		for p := p0; p < p1; p++ {
 			o := (p - p0) * kp
-			sums[p-p0] = k.gather16(x, n, g, p, s.zx, tile16[o:o+k.kg], zwAny)
+			sums[p-p0] = k.gatherX16(x, n, g, p, s.zx, tile16[o:o+k.kg], zwAny)
 			f.dot16To32(tile16[o:o+kp], cb, m1, accs[(p-p0)*stride:(p-p0+1)*stride])
 		}
 		for m := m0; m < m1; m++ {
@@ -407,6 +416,62 @@ func (k *convKernel) gather16(x []int32, n, g, p int, zx int64, row []int16, sum
 		for _, v := range row {
 			total += int64(v)
 		}
+	}
+	return total
+}
+
+// gatherX16 is gather16 from an input already in int16.
+func (k *convKernel) gatherX16(x []int16, n, g, p int, zx int64, row []int16, sum bool) int64 {
+	wn := &k.win
+	ih, iw := wn.in[0], wn.in[1]
+	plane := ih * iw
+	xbase := (n*k.c + g*k.cg) * plane
+	oy, ox := p/wn.out[1], p%wn.out[1]
+	z := int16(zx)
+	kh, kw := wn.k[0], wn.k[1]
+	x0 := ox*wn.s[1] - wn.pb[1]
+	inside := wn.d[1] == 1 && x0 >= 0 && x0+kw <= iw
+	i := 0
+	for c := 0; c < k.cg; c++ {
+		cb := xbase + c*plane
+		for ki := 0; ki < kh; ki++ {
+			y := oy*wn.s[0] - wn.pb[0] + ki*wn.d[0]
+			dst := row[i : i+kw]
+			i += kw
+			if y < 0 || y >= ih {
+				for j := range dst {
+					dst[j] = z
+				}
+				continue
+			}
+			rb := cb + y*iw
+			if inside {
+				src := x[rb+x0 : rb+x0+kw]
+				if kw <= 8 {
+					for j, v := range src {
+						dst[j] = v
+					}
+				} else {
+					copy(dst, src)
+				}
+				continue
+			}
+			for kj := range dst {
+				xx := x0 + kj*wn.d[1]
+				if xx < 0 || xx >= iw {
+					dst[kj] = z
+				} else {
+					dst[kj] = x[rb+xx]
+				}
+			}
+		}
+	}
+	if !sum {
+		return 0
+	}
+	var total int64
+	for _, v := range row {
+		total += int64(v)
 	}
 	return total
 }

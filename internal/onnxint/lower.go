@@ -64,7 +64,9 @@ func (l *loader) lower() error {
 		}
 		x := q.in(0)
 		cur := prod[x]
-		if cur == nil || !single(x) {
+		// A DequantizeLinear read directly may have other readers (it then
+		// stays for them); any other float producer must be ours alone.
+		if cur == nil || (cur.op() != "DequantizeLinear" && !single(x)) {
 			continue
 		}
 		p := &pattern{q: q}

@@ -376,3 +376,41 @@ func TestFloatOutsidePatternRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedDequantizeRequantized: one DequantizeLinear read by two
+// QuantizeLinear nodes (and a graph output) is requantized exactly by each,
+// and stays as a step for the output.
+func TestSharedDequantizeRequantized(t *testing.T) {
+	g := onnxtest.NewGraph(13)
+	g.Input("x", onnxtest.Int8, 4)
+	g.Scale("s", 0.3)
+	g.Node("DequantizeLinear", "dq", []string{"x", "s"}, []string{"f"})
+	g.Scale("s1", 0.2)
+	g.Scale("s2", 0.6)
+	g.ZeroPoint("z", onnxtest.Int8, 0)
+	g.Node("QuantizeLinear", "q1", []string{"f", "s1", "z"}, []string{"y1"})
+	g.Node("QuantizeLinear", "q2", []string{"f", "s2", "z"}, []string{"y2"})
+	g.Output("y1", onnxtest.Int8, 4)
+	g.Output("y2", onnxtest.Int8, 4)
+	g.Output("f", onnxtest.Float, 4)
+	m := mustLoad(t, g)
+	var ops []string
+	for _, s := range m.Steps() {
+		ops = append(ops, s.Op)
+	}
+	if got := strings.Join(ops, ","); got != "DequantizeLinear,QDQ Requantize,QDQ Requantize" {
+		t.Fatalf("program %s", got)
+	}
+	// x·0.3/0.2 = 1.5x (float32 scales: 0.3f/0.2f is not exactly 1.5, so
+	// compute the reference exactly).
+	x := []int32{1, -3, 5, 127}
+	out := runChecked(t, m, tI8(dims(4), x...))
+	for i, v := range x {
+		for j, s := range []float32{0.2, 0.6} {
+			want := refQ(refDQ(int64(v), 0, 0.3), s, 0, -128, 127)
+			if out[j].I[i] != want {
+				t.Fatalf("y%d[%d] = %d, want %d", j+1, i, out[j].I[i], want)
+			}
+		}
+	}
+}
