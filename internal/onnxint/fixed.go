@@ -57,21 +57,35 @@ func newFixed(n uint64, c i128, d uint64, k uint) fixed {
 	den := new(big.Int).Lsh(new(big.Int).SetUint64(d), k)
 	cb := i128Big(c)
 	lim := new(big.Int).Lsh(big.NewInt(1), 62)
-	for s := 62; s >= fixed64MinShift; s-- {
+	// fits reports whether |x|·m + |c| + 2^s < 2^62 for |x| ≤ xmax, and
+	// sets the path if so. It holds for all s below the largest one that
+	// fits, so start near that s (from the bit lengths) and step to it.
+	fits := func(s int) bool {
 		m := new(big.Int).Lsh(new(big.Int).SetUint64(n), uint(s))
 		m.Quo(m, den)
 		cf := new(big.Int).Lsh(cb, uint(s))
 		cf.Div(cf, den) // Euclidean: floor for den > 0
-		// |x|·m + |c| + 2^s < 2^62 for |x| ≤ xmax.
 		tot := new(big.Int).Mul(m, big.NewInt(fixed64XMax))
 		tot.Add(tot, new(big.Int).Abs(cf))
 		tot.Add(tot, new(big.Int).Lsh(big.NewInt(1), uint(s)))
-		if tot.Cmp(lim) < 0 {
-			f.ok64, f.m64, f.s64 = true, m.Int64(), uint(s)
-			f.c64 = cf.Int64() + 1<<(s-1)
-			f.mask = 1<<s - 1
-			f.band = 1<<s - 2*(fixed64XMax+1)
-			break
+		if tot.Cmp(lim) >= 0 {
+			return false
+		}
+		f.ok64, f.m64, f.s64 = true, m.Int64(), uint(s)
+		f.c64 = cf.Int64() + 1<<(s-1)
+		f.mask = 1<<s - 1
+		f.band = 1<<s - 2*(fixed64XMax+1)
+		return true
+	}
+	top := max(bits.Len64(n)+25, cb.BitLen()+1)
+	s := min(max(62-top+den.BitLen(), fixed64MinShift), 62)
+	if fits(s) {
+		for s < 62 && fits(s+1) {
+			s++
+		}
+		fits(s) // the largest that fits
+	} else {
+		for s--; s >= fixed64MinShift && !fits(s); s-- {
 		}
 	}
 	return f
@@ -79,12 +93,10 @@ func newFixed(n uint64, c i128, d uint64, k uint) fixed {
 
 func newFixed128(n uint64, c i128, d uint64, k uint) fixed {
 	den := new(big.Int).Lsh(new(big.Int).SetUint64(d), k)
-	// The largest s with n·2^s/den < 2^63.
-	s := 62 - bits.Len64(n) + den.BitLen()
+	// The largest s with n·2^s/den < 2^63 (this estimate is at most one
+	// above it).
+	s := min(63-bits.Len64(n)+den.BitLen(), 126)
 	for ; s >= 64; s-- {
-		if s > 126 {
-			continue
-		}
 		m := new(big.Int).Lsh(new(big.Int).SetUint64(n), uint(s))
 		m.Quo(m, den)
 		if m.BitLen() > 63 {
