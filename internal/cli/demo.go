@@ -31,7 +31,13 @@ The scenario: alice sends PROVA to bob and bob's balance is proven; a
 dataset, a base model and a fine-tune are registered; the validator
 evaluates the fine-tune; its lineage is verified from its files; inference
 receipts are logged, anchored and verified; an AI-generated image is
-registered and found again from a re-encoded copy.
+registered and found again from a re-encoded copy. Then verifiable
+inference: MNIST is registered as datasets (the test set with a records
+root), the int8 MNIST MLP with its lineage is made executable and run on
+chain (the same trace root as the local runtime), and a provider that
+answers one image wrongly is challenged by a watcher, bisected down to one
+step that the chain re-executes, and slashed. Without the MNIST files in the
+Go module cache that chapter is skipped with a hint.
 
   provad demo           # run, then keep serving (Ctrl-C to stop)
   provad demo --exit    # run and stop (what CI uses)`,
