@@ -285,7 +285,7 @@ func New(
 
 	app.InferKeeper = inferkeeper.NewKeeper(appCodec,
 		runtime.NewKVStoreService(keys[infertypes.StoreKey]), app.AccountKeeper.AddressCodec(), app.BankKeeper,
-		registeredModelOwner(app.RegistryKeeper), anchoredReceiptRoot(app.ReceiptsKeeper),
+		registeredModelOwner(app.RegistryKeeper), anchoredReceiptRoot(app.ReceiptsKeeper), receiptCheckpointAt(app.ReceiptsKeeper),
 		authtypes.NewModuleAddress(infertypes.ModuleName), authority)
 
 	app.ModuleManager = module.NewManager(
@@ -537,6 +537,16 @@ func anchoredReceiptRoot(k receiptskeeper.Keeper) inferkeeper.AnchoredRoot {
 			return nil, false, nil
 		}
 		return root, err == nil, err
+	}
+}
+
+// receiptCheckpointAt looks up, for x/infer, the last checkpoint a receipt
+// log anchored in x/receipts at or below a height: its tree size and the
+// height it was anchored at.
+func receiptCheckpointAt(k receiptskeeper.Keeper) inferkeeper.CheckpointAt {
+	return func(ctx context.Context, logID string, h int64) (uint64, int64, bool, error) {
+		c, found, err := k.CheckpointAt(ctx, logID, h)
+		return c.TreeSize, c.Height, found, err
 	}
 }
 

@@ -136,6 +136,9 @@ func (k Keeper) expireInput(ctx context.Context, claimID uint64) error {
 	if err := k.InputRequests.Set(ctx, claimID, r); err != nil {
 		return err
 	}
+	if err := k.closeInputIndex(ctx, c.Provider, claimID); err != nil {
+		return err
+	}
 	if c.Status == types.ClaimStatus_CLAIM_STATUS_PENDING {
 		if err := k.refute(ctx, &c); err != nil {
 			return err

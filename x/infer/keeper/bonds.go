@@ -13,8 +13,9 @@ import (
 	"github.com/prova-network/prova/x/infer/types"
 )
 
-// Bond escrows amount into the provider's bond, and binds the receipt key
-// if one is given: once per provider, and each key to one provider.
+// Bond escrows amount into the provider's bond, binds the receipt key if
+// one is given (once per provider, and each key to one provider), and sets
+// the provider's endpoint if one is given.
 func (s msgServer) Bond(ctx context.Context, m *types.MsgBond) (*types.MsgBondResponse, error) {
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
@@ -52,6 +53,9 @@ func (s msgServer) Bond(ctx context.Context, m *types.MsgBond) (*types.MsgBondRe
 		}
 		b.ReceiptKey, b.ReceiptKeyId = pub, id
 	}
+	if m.Endpoint != "" {
+		b.Endpoint = m.Endpoint
+	}
 	if err := s.bank.SendCoinsFromAccountToModule(ctx, provider, types.ModuleName, sdk.NewCoins(m.Amount)); err != nil {
 		return nil, err
 	}
@@ -65,7 +69,7 @@ func (s msgServer) Bond(ctx context.Context, m *types.MsgBond) (*types.MsgBondRe
 		return nil, err
 	}
 	emit(ctx, types.EventTypeBonded, types.AttributeKeyProvider, m.Provider, types.AttributeKeyAmount, m.Amount.String(),
-		types.AttributeKeyBond, b.Amount.String(), types.AttributeKeyReceiptKeyID, b.ReceiptKeyId)
+		types.AttributeKeyBond, b.Amount.String(), types.AttributeKeyReceiptKeyID, b.ReceiptKeyId, types.AttributeKeyEndpoint, b.Endpoint)
 	return &types.MsgBondResponse{Bond: b.Amount}, nil
 }
 

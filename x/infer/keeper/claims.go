@@ -120,6 +120,9 @@ func (k Keeper) saveNewClaim(ctx context.Context, c types.Claim) error {
 	if err := k.Claims.Set(ctx, c.Id, c); err != nil {
 		return err
 	}
+	if err := k.ProviderClaims.Set(ctx, collections.Join(c.Provider, c.Id)); err != nil {
+		return err
+	}
 	switch c.Kind {
 	case types.ClaimKind_CLAIM_KIND_BATCH_LEAF:
 		if err := k.BatchLeaves.Set(ctx, collections.Join(c.BatchId, c.LeafIndex), c.Id); err != nil {
@@ -198,8 +201,8 @@ func (k Keeper) claimNew(ctx context.Context, c types.Claim) error {
 	return k.saveNewClaim(ctx, c)
 }
 
-// checkOpen requires a claim open to challenge now: pending, in its window
-// (receipts have none) and not already disputed.
+// checkOpen requires a claim open to challenge now: pending and in its
+// window (a receipt recorded without one has none).
 func checkOpen(ctx context.Context, c types.Claim) error {
 	if c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING {
 		return types.ErrClaimSettled.Wrapf("claim %d is %s", c.Id, c.Status)
@@ -211,13 +214,22 @@ func checkOpen(ctx context.Context, c types.Claim) error {
 }
 
 // RequestInput asks a claim's provider to publish its inputs within
-// params.input_timeout_blocks, or be slashed. A claim's inputs are
-// requested once: the answer is public.
+// params.input_timeout_blocks, or be slashed. The claim is named by ID, as
+// a batch leaf, or as a logged receipt (recorded as a claim the first
+// time, as MsgChallengeReceipt records it). A claim's inputs are requested
+// once: the answer is public.
 func (s msgServer) RequestInput(ctx context.Context, m *types.MsgRequestInput) (*types.MsgRequestInputResponse, error) {
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	c, isNew, err := s.resolveClaim(ctx, m.Claim)
+	var c types.Claim
+	var isNew bool
+	var err error
+	if m.Receipt != nil {
+		c, isNew, err = s.receiptClaim(ctx, *m.Receipt)
+	} else {
+		c, isNew, err = s.resolveClaim(ctx, m.Claim)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +248,16 @@ func (s msgServer) RequestInput(ctx context.Context, m *types.MsgRequestInput) (
 	if err != nil {
 		return nil, err
 	}
+	// A receipt is a claim only while its provider has stake (a posted
+	// claim needed min_bond when it was posted): an unanswered request
+	// must have something to slash.
+	if c.Kind == types.ClaimKind_CLAIM_KIND_RECEIPT {
+		if free, err := s.slashable(ctx, c.Provider, p.Denom()); err != nil {
+			return nil, err
+		} else if !free.IsPositive() {
+			return nil, types.ErrInsufficientBond.Wrapf("provider %s has no bond left to slash", c.Provider)
+		}
+	}
 	if isNew {
 		if err := s.claimNew(ctx, c); err != nil {
 			return nil, err
@@ -247,6 +269,9 @@ func (s msgServer) RequestInput(ctx context.Context, m *types.MsgRequestInput) (
 		return nil, err
 	}
 	if err := s.InputQueue.Set(ctx, collections.Join(r.Deadline, c.Id)); err != nil {
+		return nil, err
+	}
+	if err := s.openInputIndex(ctx, c.Provider, c.Id); err != nil {
 		return nil, err
 	}
 	emit(ctx, types.EventTypeInputRequested, types.AttributeKeyClaimID, u64(c.Id), types.AttributeKeyProvider, c.Provider,
@@ -298,6 +323,9 @@ func (s msgServer) PostInput(ctx context.Context, m *types.MsgPostInput) (*types
 		return nil, err
 	}
 	if err := s.InputQueue.Remove(ctx, collections.Join(r.Deadline, c.Id)); err != nil {
+		return nil, err
+	}
+	if err := s.closeInputIndex(ctx, c.Provider, c.Id); err != nil {
 		return nil, err
 	}
 	if end := h + int64(p.InputTimeoutBlocks); c.WindowEnd != 0 && c.Status == types.ClaimStatus_CLAIM_STATUS_PENDING && end > c.WindowEnd {

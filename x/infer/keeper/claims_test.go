@@ -46,10 +46,7 @@ const logID = "prova.local/receipts"
 func (f *fixture) anchorPair(entry []byte) *types.MsgChallengeReceipt {
 	other := []byte("another entry")
 	root := tlog.NodeHash(tlog.LeafHash(other), tlog.LeafHash(entry))
-	if f.roots[logID] == nil {
-		f.roots[logID] = map[uint64][]byte{}
-	}
-	f.roots[logID][2] = root
+	f.anchor(logID, 2, root)
 	return &types.MsgChallengeReceipt{Challenger: addr("carol"), LogId: logID, TreeSize: 2, Index: 1, Entry: entry,
 		InclusionProof: [][]byte{tlog.LeafHash(other)}, TraceRoot: honest().root(), OutputDigest: output, Bond: coin(stake)}
 }
@@ -97,7 +94,7 @@ func TestReceiptChallenge(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := f.claim(t, res.ClaimId)
-	if c.Kind != types.ClaimKind_CLAIM_KIND_RECEIPT || c.Provider != addr("bob") || c.WindowEnd != 0 || string(c.TraceRoot) != string(lie.root()) {
+	if c.Kind != types.ClaimKind_CLAIM_KIND_RECEIPT || c.Provider != addr("bob") || c.AnchoredHeight != 10 || c.WindowEnd != 10+receiptWindow || string(c.TraceRoot) != string(lie.root()) {
 		t.Fatalf("receipt claim %+v", c)
 	}
 	d := f.bisect(t, res.DisputeId, "bob", "carol", lie, honest())

@@ -3,17 +3,13 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"errors"
 
 	"cosmossdk.io/collections"
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/prova-network/prova/internal/fingerprint"
 	"github.com/prova-network/prova/internal/onnxint"
-	"github.com/prova-network/prova/internal/receipt"
-	"github.com/prova-network/prova/internal/tlog"
 	"github.com/prova-network/prova/x/infer/types"
 )
 
@@ -53,7 +49,7 @@ func (s msgServer) ChallengeReceipt(ctx context.Context, m *types.MsgChallengeRe
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	c, isNew, err := s.receiptClaim(ctx, m)
+	c, isNew, err := s.receiptClaim(ctx, m.Receipt())
 	if err != nil {
 		return nil, err
 	}
@@ -62,77 +58,6 @@ func (s msgServer) ChallengeReceipt(ctx context.Context, m *types.MsgChallengeRe
 		return nil, err
 	}
 	return &types.MsgChallengeReceiptResponse{DisputeId: d.Id, ClaimId: c.Id}, nil
-}
-
-// receiptClaim verifies a logged receipt and returns its claim, recorded
-// before or new (not yet saved).
-func (k Keeper) receiptClaim(ctx context.Context, m *types.MsgChallengeReceipt) (c types.Claim, isNew bool, err error) {
-	root, found, err := k.anchored(ctx, m.LogId, m.TreeSize)
-	if err != nil {
-		return c, false, err
-	}
-	if !found {
-		return c, false, types.ErrReceiptNotAnchored.Wrapf("log %q anchored no checkpoint of size %d", m.LogId, m.TreeSize)
-	}
-	id := tlog.LeafHash(m.Entry)
-	if err := tlog.VerifyInclusion(id, m.Index, m.TreeSize, m.InclusionProof, root); err != nil {
-		return c, false, types.ErrInvalidProof.Wrapf("entry %d of log %q at size %d: %v", m.Index, m.LogId, m.TreeSize, err)
-	}
-	var keyID string
-	var verify func(pub []byte) (*receipt.Statement, error)
-	if env, err := receipt.DecodeEnvelope(m.Entry); err == nil {
-		keyID = env.Signatures[0].KeyID
-		verify = func(pub []byte) (*receipt.Statement, error) { return receipt.Verify(env, pub) }
-	} else if mem, err := receipt.DecodeMember(m.Entry); err == nil {
-		keyID = mem.Root.Signatures[0].KeyID
-		verify = func(pub []byte) (*receipt.Statement, error) { return mem.Verify(pub) }
-	} else {
-		return c, false, types.ErrInvalidReceipt.Wrap("entry is neither a receipt envelope nor a batch member")
-	}
-	provider, err := k.ReceiptKeys.Get(ctx, keyID)
-	if errors.Is(err, collections.ErrNotFound) {
-		return c, false, types.ErrUnknownReceiptKey.Wrapf("no bond binds receipt key %s", keyID)
-	} else if err != nil {
-		return c, false, err
-	}
-	b, err := k.Bonds.Get(ctx, provider)
-	if err != nil {
-		return c, false, err
-	}
-	st, err := verify(b.ReceiptKey)
-	if err != nil {
-		return c, false, types.ErrInvalidReceipt.Wrap(err.Error())
-	}
-	pr := st.Predicate
-	if pr.TraceRoot == "" {
-		return c, false, types.ErrInvalidReceipt.Wrap("the receipt carries no trace root, so it claims no execution")
-	}
-	digests := make([][]byte, 3)
-	for i, f := range []struct{ name, v string }{{"inputDigest", pr.InputDigest}, {"outputDigest", pr.OutputDigest}, {"traceRoot", pr.TraceRoot}} {
-		d, err := fingerprint.ParseDigest(f.v)
-		if err != nil || d.Algorithm != fingerprint.SHA256 {
-			return c, false, types.ErrInvalidReceipt.Wrapf("%s %q: a trace claim's digests are sha256 (docs/INFERENCE.md §1)", f.name, f.v)
-		}
-		digests[i] = append([]byte(nil), d.Sum[:]...)
-	}
-	if err := k.checkTraceSize(ctx, pr.Model, pr.TraceSize); err != nil {
-		return c, false, err
-	}
-	if cid, err := k.ReceiptClaims.Get(ctx, id); err == nil {
-		c, err = k.Claims.Get(ctx, cid)
-		return c, false, err
-	} else if !errors.Is(err, collections.ErrNotFound) {
-		return c, false, err
-	}
-	seq, err := k.ClaimSeq.Peek(ctx)
-	if err != nil {
-		return c, false, err
-	}
-	return types.Claim{
-		Id: seq + 1, Kind: types.ClaimKind_CLAIM_KIND_RECEIPT, Provider: provider, ModelId: pr.Model,
-		InputDigest: digests[0], OutputDigest: digests[1], TraceRoot: digests[2], TraceSize: pr.TraceSize,
-		Height: height(ctx), Status: types.ClaimStatus_CLAIM_STATUS_PENDING, ReceiptId: id, LogId: m.LogId,
-	}, true, nil
 }
 
 // slashable is what a dispute could lock of provider's bond: the free
@@ -223,6 +148,9 @@ func (k Keeper) openDispute(ctx context.Context, c types.Claim, isNew bool, chal
 		d.Phase, d.Turn, d.Mid = types.DisputePhase_DISPUTE_PHASE_BISECT, types.Party_PARTY_DEFENDER, (d.Lo+d.Hi)/2
 	}
 	if err := k.Disputes.Set(ctx, id, d); err != nil {
+		return d, err
+	}
+	if err := k.indexDispute(ctx, d); err != nil {
 		return d, err
 	}
 	if err := k.DisputeQueue.Set(ctx, collections.Join(d.Deadline, id)); err != nil {

@@ -73,10 +73,20 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			if err := k.InputQueue.Set(ctx, collections.Join(r.Deadline, r.ClaimId)); err != nil {
 				return err
 			}
+			c, err := k.Claims.Get(ctx, r.ClaimId)
+			if err != nil {
+				return err
+			}
+			if err := k.openInputIndex(ctx, c.Provider, r.ClaimId); err != nil {
+				return err
+			}
 		}
 	}
 	for _, d := range gs.Disputes {
 		if err := k.Disputes.Set(ctx, d.Id, d); err != nil {
+			return err
+		}
+		if err := k.indexDispute(ctx, d); err != nil {
 			return err
 		}
 		if d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED {

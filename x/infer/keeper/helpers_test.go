@@ -77,6 +77,9 @@ const (
 	stake     = 5_000_000
 	window    = 10
 	timeout   = 5
+	// receiptWindow is the receipt window: longer than a claim's, as by
+	// default.
+	receiptWindow = 40
 )
 
 func addr(name string) string { return sdk.AccAddress(fmt.Sprintf("%-20s", name)).String() }
@@ -96,13 +99,20 @@ func hash(s string) []byte {
 }
 
 type fixture struct {
-	ctx    sdk.Context
-	k      keeper.Keeper
-	msgs   types.MsgServer
-	q      types.QueryServer
-	bank   *fakeBank
-	owners map[string]string            // registry: model id -> owner
-	roots  map[string]map[uint64][]byte // x/receipts: log -> size -> anchored root
+	ctx     sdk.Context
+	k       keeper.Keeper
+	msgs    types.MsgServer
+	q       types.QueryServer
+	bank    *fakeBank
+	owners  map[string]string            // registry: model id -> owner
+	roots   map[string]map[uint64][]byte // x/receipts: log -> size -> anchored root
+	anchors map[string][]anchor          // x/receipts: log -> checkpoints in anchoring order
+}
+
+// anchor is a checkpoint anchored in the fake x/receipts.
+type anchor struct {
+	height int64
+	size   uint64
 }
 
 // fakeModelID is an executable put in genesis without a real ONNX file:
@@ -117,7 +127,8 @@ func newFixture(t testing.TB) *fixture {
 	key := storetypes.NewKVStoreKey(types.StoreKey)
 	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("t")).Ctx.
 		WithBlockHeader(cmtproto.Header{Height: 10, Time: time.Unix(1_700_000_000, 0)})
-	f := &fixture{ctx: ctx, bank: &fakeBank{bal: map[string]sdk.Coins{}}, owners: map[string]string{}, roots: map[string]map[uint64][]byte{}}
+	f := &fixture{ctx: ctx, bank: &fakeBank{bal: map[string]sdk.Coins{}}, owners: map[string]string{}, roots: map[string]map[uint64][]byte{},
+		anchors: map[string][]anchor{}}
 	for _, a := range []string{"alice", "bob", "carol", "dave"} {
 		f.bank.bal[addr(a)] = sdk.NewCoins(coin(funds))
 	}
@@ -129,8 +140,18 @@ func newFixture(t testing.TB) *fixture {
 		r, ok := f.roots[log][size]
 		return r, ok, nil
 	}
+	checkpointAt := func(_ context.Context, log string, h int64) (uint64, int64, bool, error) {
+		as := f.anchors[log]
+		for i := len(as) - 1; i >= 0; i-- {
+			if as[i].height <= h {
+				return as[i].size, as[i].height, true, nil
+			}
+		}
+		return 0, 0, false, nil
+	}
 	addrs := addresscodec.NewBech32Codec(sdk.GetConfig().GetBech32AccountAddrPrefix())
-	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), addrs, f.bank, owner, anchored, moduleAddr, addr(authority))
+	f.k = keeper.NewKeeper(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()), runtime.NewKVStoreService(key), addrs, f.bank,
+		owner, anchored, checkpointAt, moduleAddr, addr(authority))
 	gs := types.DefaultGenesis()
 	gs.Params = testParams()
 	skeleton := []byte("not a real skeleton")
@@ -153,7 +174,22 @@ func testParams() types.Params {
 	p.MinBond, p.DisputeStake = coin(minBond), coin(stake)
 	p.BurnShare = sdkmath.LegacyNewDecWithPrec(2, 1)
 	p.ChallengeWindowBlocks, p.MoveTimeoutBlocks, p.InputTimeoutBlocks, p.UnbondingBlocks = window, timeout, timeout, 30
+	p.ReceiptWindowBlocks = receiptWindow
 	return p
+}
+
+// anchor has log anchor a checkpoint of size with root at the current
+// height in the fake x/receipts. Tests that swap the entries of a tree
+// re-anchor a size with another root; the first anchoring of a size keeps
+// its height.
+func (f *fixture) anchor(log string, size uint64, root []byte) {
+	if f.roots[log] == nil {
+		f.roots[log] = map[uint64][]byte{}
+	}
+	if _, again := f.roots[log][size]; !again {
+		f.anchors[log] = append(f.anchors[log], anchor{height: f.ctx.BlockHeight(), size: size})
+	}
+	f.roots[log][size] = root
 }
 
 // endBlock runs the EndBlocker, checks the invariants and moves to the

@@ -25,8 +25,12 @@ import (
 //   - a claim's open dispute is a running dispute over it, and each
 //     running dispute is its claim's open dispute and queued at its
 //     deadline;
-//   - queued claim windows are those of pending claims.
+//   - queued claim windows are those of pending claims;
+//   - the indexes by account hold exactly their records (checkIndexes).
 func (k Keeper) CheckInvariants(ctx context.Context) error {
+	if err := k.checkIndexes(ctx); err != nil {
+		return err
+	}
 	want := sdk.NewCoins()
 	locked := map[string]sdkmath.Int{}
 	if err := k.Bonds.Walk(ctx, nil, func(provider string, b types.Bond) (bool, error) {

@@ -37,15 +37,21 @@ type ModelOwner func(ctx context.Context, id string) (owner string, found bool, 
 // x/receipts for a tree of size entries, and false when it anchored none.
 type AnchoredRoot func(ctx context.Context, logID string, size uint64) (root []byte, found bool, err error)
 
+// CheckpointAt returns the tree size of the last checkpoint that receipt
+// log logID anchored in x/receipts at or below height h, and the height
+// it was anchored at; false when the log anchored none by then.
+type CheckpointAt func(ctx context.Context, logID string, h int64) (size uint64, anchored int64, found bool, err error)
+
 // Keeper owns the infer store.
 type Keeper struct {
-	cdc        codec.BinaryCodec
-	addrs      address.Codec
-	bank       BankKeeper
-	modelOwner ModelOwner
-	anchored   AnchoredRoot
-	moduleAddr sdk.AccAddress
-	authority  string
+	cdc          codec.BinaryCodec
+	addrs        address.Codec
+	bank         BankKeeper
+	modelOwner   ModelOwner
+	anchored     AnchoredRoot
+	checkpointAt CheckpointAt
+	moduleAddr   sdk.AccAddress
+	authority    string
 
 	Schema         collections.Schema
 	Params         collections.Item[types.Params]
@@ -73,25 +79,42 @@ type Keeper struct {
 	Disputes       collections.Map[uint64, types.Dispute]
 	DisputeSeq     collections.Sequence
 	DisputeQueue   collections.KeySet[collections.Pair[int64, uint64]]
+
+	// Indexes by account, kept by the handlers beside the records (and
+	// rebuilt by InitGenesis, checked by CheckInvariants). They are plain
+	// key sets rather than an IndexedMap's indexes because the open ones
+	// hold only running disputes and open requests, which a multi index
+	// cannot leave out.
+	DefenderDisputes   collections.KeySet[collections.Pair[string, uint64]]
+	ChallengerDisputes collections.KeySet[collections.Pair[string, uint64]]
+	DefenderOpen       collections.KeySet[collections.Pair[string, uint64]]
+	ChallengerOpen     collections.KeySet[collections.Pair[string, uint64]]
+	ProviderClaims     collections.KeySet[collections.Pair[string, uint64]]
+	ProviderOpenInputs collections.KeySet[collections.Pair[string, uint64]]
 }
 
-var heightID = collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
+var (
+	heightID  = collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
+	accountID = collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
+)
 
 // NewKeeper returns the keeper. addrs decodes account addresses (the auth
-// keeper's codec); modelOwner looks models up in x/registry and anchored
-// finds roots anchored in x/receipts; moduleAddr is the module account
-// that escrows bonds; authority (the gov module account) may change the
-// parameters unless the consensus params name another. Every collaborator
-// is required: NewKeeper panics at wiring time on a nil one.
+// keeper's codec); modelOwner looks models up in x/registry, anchored finds
+// roots anchored in x/receipts and checkpointAt the checkpoints anchored by
+// a height; moduleAddr is the module account that escrows bonds; authority
+// (the gov module account) may change the parameters unless the consensus
+// params name another. Every collaborator is required: NewKeeper panics at
+// wiring time on a nil one.
 func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, addrs address.Codec, bank BankKeeper,
-	modelOwner ModelOwner, anchored AnchoredRoot, moduleAddr sdk.AccAddress, authority string,
+	modelOwner ModelOwner, anchored AnchoredRoot, checkpointAt CheckpointAt, moduleAddr sdk.AccAddress, authority string,
 ) Keeper {
-	if addrs == nil || bank == nil || modelOwner == nil || anchored == nil {
-		panic("infer: NewKeeper needs an address codec, a bank keeper, a model lookup and an anchored-root lookup")
+	if addrs == nil || bank == nil || modelOwner == nil || anchored == nil || checkpointAt == nil {
+		panic("infer: NewKeeper needs an address codec, a bank keeper, a model lookup and the anchored-root and checkpoint lookups")
 	}
 	sb := collections.NewSchemaBuilder(ss)
 	k := Keeper{
-		cdc: cdc, addrs: addrs, bank: bank, modelOwner: modelOwner, anchored: anchored, moduleAddr: moduleAddr, authority: authority,
+		cdc: cdc, addrs: addrs, bank: bank, modelOwner: modelOwner, anchored: anchored, checkpointAt: checkpointAt,
+		moduleAddr: moduleAddr, authority: authority,
 		Params:         collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Executables:    collections.NewMap(sb, types.ExecutablesPrefix, "executables", collections.StringKey, codec.CollValue[types.Executable](cdc)),
 		Skeletons:      collections.NewMap(sb, types.SkeletonsPrefix, "skeletons", collections.StringKey, collections.BytesValue),
@@ -117,6 +140,13 @@ func NewKeeper(cdc codec.BinaryCodec, ss store.KVStoreService, addrs address.Cod
 		Disputes:       collections.NewMap(sb, types.DisputesPrefix, "disputes", collections.Uint64Key, codec.CollValue[types.Dispute](cdc)),
 		DisputeSeq:     collections.NewSequence(sb, types.DisputeSeqKey, "dispute_seq"),
 		DisputeQueue:   collections.NewKeySet(sb, types.DisputeQueuePrefix, "dispute_queue", heightID),
+
+		DefenderDisputes:   collections.NewKeySet(sb, types.DefenderDisputesPfx, "defender_disputes", accountID),
+		ChallengerDisputes: collections.NewKeySet(sb, types.ChallengerDisputesPfx, "challenger_disputes", accountID),
+		DefenderOpen:       collections.NewKeySet(sb, types.DefenderOpenDisputesPfx, "defender_open_disputes", accountID),
+		ChallengerOpen:     collections.NewKeySet(sb, types.ChallengerOpenDisputesPfx, "challenger_open_disputes", accountID),
+		ProviderClaims:     collections.NewKeySet(sb, types.ProviderClaimsPfx, "provider_claims", accountID),
+		ProviderOpenInputs: collections.NewKeySet(sb, types.ProviderOpenInputsPfx, "provider_open_inputs", accountID),
 	}
 	schema, err := sb.Build()
 	if err != nil {

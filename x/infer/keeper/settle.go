@@ -66,6 +66,9 @@ func (k Keeper) settle(ctx context.Context, d types.Dispute, outcome types.Outco
 	if err := k.Disputes.Set(ctx, d.Id, d); err != nil {
 		return err
 	}
+	if err := k.closeDisputeIndex(ctx, d); err != nil {
+		return err
+	}
 	c, err := k.Claims.Get(ctx, d.ClaimId)
 	if err != nil {
 		return err

@@ -47,4 +47,5 @@ var (
 	ErrBatchNotFound      = errorsmod.Register(ModuleName, 42, "batch not found")
 	ErrRunNotFound        = errorsmod.Register(ModuleName, 43, "run not found")
 	ErrClaimSettled       = errorsmod.Register(ModuleName, 44, "claim is final or refuted")
+	ErrInvalidEndpoint    = errorsmod.Register(ModuleName, 45, "invalid provider endpoint")
 )

@@ -41,6 +41,7 @@ const (
 	AttributeKeyAmount        = "amount"
 	AttributeKeyBond          = "bond"
 	AttributeKeyReceiptKeyID  = "receipt_key_id"
+	AttributeKeyEndpoint      = "endpoint"
 	AttributeKeyUnbondingID   = "unbonding_id"
 	AttributeKeyReleaseHeight = "release_height"
 	AttributeKeyClaimID       = "claim_id"

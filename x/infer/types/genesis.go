@@ -79,6 +79,11 @@ func (gs GenesisState) Validate() error {
 		if b.Locked.IsNil() || b.Locked.IsNegative() || b.Locked.GT(b.Amount.Amount) {
 			return fmt.Errorf("bond of %s locks %s of %s", b.Provider, b.Locked, b.Amount)
 		}
+		if b.Endpoint != "" {
+			if err := ValidateEndpoint(b.Endpoint); err != nil {
+				return fmt.Errorf("bond of %s: %w", b.Provider, err)
+			}
+		}
 		if len(b.ReceiptKey) != 0 || b.ReceiptKeyId != "" {
 			if len(b.ReceiptKey) != 32 || receipt.KeyID(b.ReceiptKey) != b.ReceiptKeyId {
 				return fmt.Errorf("bond of %s: receipt key and its id do not match", b.Provider)
@@ -141,6 +146,9 @@ func (gs GenesisState) Validate() error {
 		if !windowStatus(c.Status) {
 			return fmt.Errorf("claim %d has status %s", c.Id, c.Status)
 		}
+		if c.Kind != ClaimKind_CLAIM_KIND_RECEIPT && (c.AnchoredHeight != 0 || c.WindowEnd == 0) {
+			return fmt.Errorf("claim %d of kind %s needs a window and no anchored height", c.Id, c.Kind)
+		}
 		switch c.Kind {
 		case ClaimKind_CLAIM_KIND_SINGLE:
 		case ClaimKind_CLAIM_KIND_BATCH_LEAF:
@@ -151,8 +159,8 @@ func (gs GenesisState) Validate() error {
 			}
 			leaves[key] = true
 		case ClaimKind_CLAIM_KIND_RECEIPT:
-			if len(c.ReceiptId) != HashSize || receipts[string(c.ReceiptId)] || c.WindowEnd != 0 {
-				return fmt.Errorf("claim %d: receipt id malformed or recorded twice, or a window set", c.Id)
+			if len(c.ReceiptId) != HashSize || receipts[string(c.ReceiptId)] || c.AnchoredHeight < 0 || (c.WindowEnd != 0 && c.WindowEnd < c.AnchoredHeight) {
+				return fmt.Errorf("claim %d: receipt id malformed or recorded twice, or a window ending before the receipt's anchoring", c.Id)
 			}
 			receipts[string(c.ReceiptId)] = true
 		default:

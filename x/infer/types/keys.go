@@ -35,4 +35,11 @@ var (
 	DisputesPrefix     = collections.NewPrefix(22) // dispute id -> Dispute
 	DisputeSeqKey      = collections.NewPrefix(23) // last dispute id
 	DisputeQueuePrefix = collections.NewPrefix(24) // (deadline, dispute id) of open disputes
+	// Indexes by party, for the queries by address.
+	DefenderDisputesPfx       = collections.NewPrefix(25) // (defender, dispute id) of every dispute
+	ChallengerDisputesPfx     = collections.NewPrefix(26) // (challenger, dispute id) of every dispute
+	DefenderOpenDisputesPfx   = collections.NewPrefix(27) // (defender, dispute id) of running disputes
+	ChallengerOpenDisputesPfx = collections.NewPrefix(28) // (challenger, dispute id) of running disputes
+	ProviderClaimsPfx         = collections.NewPrefix(29) // (provider, claim id) of every claim
+	ProviderOpenInputsPfx     = collections.NewPrefix(30) // (provider, claim id) of open input requests
 )

@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
+	"strconv"
+	"strings"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -36,6 +38,8 @@ const (
 	MaxLogIDLen = 256
 	// MaxBatchCount bounds the number of claims under one batch root.
 	MaxBatchCount = 1 << 48
+	// MaxEndpointLen bounds a provider endpoint URL.
+	MaxEndpointLen = 256
 )
 
 func validAddr(field, a string) error {
@@ -155,7 +159,107 @@ func (m *MsgBond) ValidateBasic() error {
 			return err
 		}
 	}
+	if m.Endpoint != "" {
+		return ValidateEndpoint(m.Endpoint)
+	}
 	return nil
+}
+
+// ValidateEndpoint checks a provider endpoint: "http://" or "https://", a
+// host (a DNS name or IPv4 address, or an IPv6 address in brackets), an
+// optional port and an optional path of unreserved characters and '/';
+// no user information, query, fragment or percent-encoding. The chain
+// parses it itself rather than with net/url, so that what it accepts does
+// not depend on the Go release a node was built with.
+func ValidateEndpoint(s string) error {
+	bad := func(why string) error {
+		return errorsmod.Wrapf(ErrInvalidEndpoint, "endpoint %q: %s; want http(s)://HOST[:PORT][/PATH]", s, why)
+	}
+	if len(s) > MaxEndpointLen {
+		return errorsmod.Wrapf(ErrInvalidEndpoint, "endpoint is %d bytes, at most %d", len(s), MaxEndpointLen)
+	}
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return bad("the scheme must be http or https")
+		}
+	}
+	hostPort, path, _ := strings.Cut(rest, "/")
+	host, port, hasPort := hostPort, "", false
+	if strings.HasPrefix(hostPort, "[") {
+		end := strings.IndexByte(hostPort, ']')
+		if end < 0 {
+			return bad("unclosed IPv6 address")
+		}
+		host = hostPort[1:end]
+		if after := hostPort[end+1:]; after != "" {
+			if after[0] != ':' {
+				return bad("text after the IPv6 address")
+			}
+			port, hasPort = after[1:], true
+		}
+		if !validIPv6(host) {
+			return bad("invalid IPv6 address")
+		}
+	} else {
+		if i := strings.LastIndexByte(hostPort, ':'); i >= 0 {
+			host, port, hasPort = hostPort[:i], hostPort[i+1:], true
+		}
+		if !validHostName(host) {
+			return bad("invalid host")
+		}
+	}
+	if hasPort {
+		n, err := strconv.ParseUint(port, 10, 16)
+		if err != nil || n == 0 || len(port) > 5 {
+			return bad("invalid port")
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; !unreserved(c) && c != '/' {
+			return bad("the path may hold only letters, digits, '-', '.', '_', '~' and '/'")
+		}
+	}
+	return nil
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// validHostName accepts dot-separated labels of letters, digits and
+// hyphens (not at a label's ends), 1 to 63 bytes each and 253 in all; an
+// IPv4 address is such a name.
+func validHostName(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !unreserved(c) || c == '.' || c == '_' || c == '~' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validIPv6 accepts hex digits, colons and dots (an embedded IPv4 part),
+// with at least two colons: a plausible IPv6 address, not a full parse.
+func validIPv6(h string) bool {
+	if len(h) < 2 || len(h) > 45 || strings.Count(h, ":") < 2 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateBasic checks the message without state.
@@ -236,10 +340,38 @@ func (r ClaimRef) Validate() error {
 	return validProof("batch inclusion proof", r.Proof)
 }
 
-// ValidateBasic checks the message without state.
+// IsEmpty reports whether r names nothing (a MsgRequestInput that names a
+// receipt leaves its claim reference empty).
+func (r ClaimRef) IsEmpty() bool {
+	return r.ClaimId == 0 && r.BatchId == 0 && r.LeafIndex == 0 && len(r.Leaf) == 0 && len(r.Proof) == 0
+}
+
+// Validate checks a receipt reference; the entry is decoded and verified
+// by the handler.
+func (r ReceiptRef) Validate() error {
+	if r.LogId == "" || len(r.LogId) > MaxLogIDLen {
+		return errorsmod.Wrapf(ErrInvalidReceipt, "log id must be 1 to %d bytes, got %d", MaxLogIDLen, len(r.LogId))
+	}
+	if r.Index >= r.TreeSize {
+		return errorsmod.Wrapf(ErrInvalidReceipt, "index %d is outside a tree of %d entries", r.Index, r.TreeSize)
+	}
+	if len(r.Entry) == 0 || len(r.Entry) > receipt.MaxMemberBytes {
+		return errorsmod.Wrapf(ErrInvalidReceipt, "entry must be 1 to %d bytes, got %d", receipt.MaxMemberBytes, len(r.Entry))
+	}
+	return validProof("receipt inclusion proof", r.InclusionProof)
+}
+
+// ValidateBasic checks the message without state: it names a claim (or
+// batch leaf), or a receipt with the claim reference left empty.
 func (m *MsgRequestInput) ValidateBasic() error {
 	if err := validAddr("challenger", m.Challenger); err != nil {
 		return err
+	}
+	if m.Receipt != nil {
+		if !m.Claim.IsEmpty() {
+			return errorsmod.Wrap(ErrInvalidClaim, "name a claim or a receipt, not both")
+		}
+		return m.Receipt.Validate()
 	}
 	return m.Claim.Validate()
 }
@@ -282,19 +414,15 @@ func (m *MsgChallengeReceipt) ValidateBasic() error {
 	if err := validAddr("challenger", m.Challenger); err != nil {
 		return err
 	}
-	if m.LogId == "" || len(m.LogId) > MaxLogIDLen {
-		return errorsmod.Wrapf(ErrInvalidReceipt, "log id must be 1 to %d bytes, got %d", MaxLogIDLen, len(m.LogId))
-	}
-	if m.Index >= m.TreeSize {
-		return errorsmod.Wrapf(ErrInvalidReceipt, "index %d is outside a tree of %d entries", m.Index, m.TreeSize)
-	}
-	if len(m.Entry) == 0 || len(m.Entry) > receipt.MaxMemberBytes {
-		return errorsmod.Wrapf(ErrInvalidReceipt, "entry must be 1 to %d bytes, got %d", receipt.MaxMemberBytes, len(m.Entry))
-	}
-	if err := validProof("receipt inclusion proof", m.InclusionProof); err != nil {
+	if err := m.Receipt().Validate(); err != nil {
 		return err
 	}
 	return validChallenge(m.TraceRoot, m.OutputDigest, m.Bond)
+}
+
+// Receipt is the receipt the message challenges.
+func (m *MsgChallengeReceipt) Receipt() ReceiptRef {
+	return ReceiptRef{LogId: m.LogId, TreeSize: m.TreeSize, Index: m.Index, Entry: m.Entry, InclusionProof: m.InclusionProof}
 }
 
 // ValidateBasic checks the message without state.

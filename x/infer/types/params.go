@@ -16,10 +16,12 @@ const maxBlocks = 1 << 32
 
 // DefaultParams: providers bond at least 10 PROVA and each party of a
 // dispute stakes 5 PROVA, a fifth of a lost stake is burned; claims are
-// open to challenge for 100 blocks, moves and input requests are due within
-// 20 blocks, unbonding takes 200; models up to 1 MiB are stored and those
-// up to 20 million multiply-accumulates can be run on chain at one gas
-// each.
+// open to challenge for 100 blocks, logged receipts for 1000 after their
+// anchoring (a log anchors when its operator chooses, and a watcher reads
+// receipts from the log, so they get ten claim windows), moves and input
+// requests are due within 20 blocks, unbonding takes 200; models up to
+// 1 MiB are stored and those up to 20 million multiply-accumulates can be
+// run on chain at one gas each.
 func DefaultParams() Params {
 	return Params{
 		MinBond:               sdk.NewInt64Coin(sdk.DefaultBondDenom, 10_000_000),
@@ -33,6 +35,7 @@ func DefaultParams() Params {
 		MaxRunCost:            20_000_000,
 		GasPerMac:             1,
 		MaxInputBytes:         1 << 20,
+		ReceiptWindowBlocks:   1000,
 	}
 }
 
@@ -71,6 +74,10 @@ func (p Params) Validate() error {
 	if p.UnbondingBlocks <= p.ChallengeWindowBlocks+2*p.InputTimeoutBlocks {
 		return fmt.Errorf("unbonding blocks %d must exceed the challenge window %d plus twice the input timeout %d",
 			p.UnbondingBlocks, p.ChallengeWindowBlocks, p.InputTimeoutBlocks)
+	}
+	// 0 is allowed: receipts then stay open while their provider has stake.
+	if p.ReceiptWindowBlocks > maxBlocks {
+		return fmt.Errorf("receipt window blocks must be 0 (no limit) to %d", uint64(maxBlocks))
 	}
 	if p.MaxModelBytes == 0 || p.MaxModelBytes > MaxModelBytes {
 		return fmt.Errorf("max model bytes must be 1 to %d", MaxModelBytes)

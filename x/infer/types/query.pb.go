@@ -958,6 +958,587 @@ func (m *QueryDisputesResponse) GetPagination() *query.PageResponse {
 	return nil
 }
 
+type QueryDisputesByDefenderRequest struct {
+	Defender   string             `protobuf:"bytes,1,opt,name=defender,proto3" json:"defender,omitempty"`
+	OpenOnly   bool               `protobuf:"varint,2,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryDisputesByDefenderRequest) Reset()         { *m = QueryDisputesByDefenderRequest{} }
+func (m *QueryDisputesByDefenderRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryDisputesByDefenderRequest) ProtoMessage()    {}
+func (*QueryDisputesByDefenderRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{20}
+}
+func (m *QueryDisputesByDefenderRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryDisputesByDefenderRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryDisputesByDefenderRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryDisputesByDefenderRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryDisputesByDefenderRequest.Merge(m, src)
+}
+func (m *QueryDisputesByDefenderRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryDisputesByDefenderRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryDisputesByDefenderRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryDisputesByDefenderRequest proto.InternalMessageInfo
+
+func (m *QueryDisputesByDefenderRequest) GetDefender() string {
+	if m != nil {
+		return m.Defender
+	}
+	return ""
+}
+
+func (m *QueryDisputesByDefenderRequest) GetOpenOnly() bool {
+	if m != nil {
+		return m.OpenOnly
+	}
+	return false
+}
+
+func (m *QueryDisputesByDefenderRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryDisputesByDefenderResponse struct {
+	Disputes   []Dispute           `protobuf:"bytes,1,rep,name=disputes,proto3" json:"disputes"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryDisputesByDefenderResponse) Reset()         { *m = QueryDisputesByDefenderResponse{} }
+func (m *QueryDisputesByDefenderResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryDisputesByDefenderResponse) ProtoMessage()    {}
+func (*QueryDisputesByDefenderResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{21}
+}
+func (m *QueryDisputesByDefenderResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryDisputesByDefenderResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryDisputesByDefenderResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryDisputesByDefenderResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryDisputesByDefenderResponse.Merge(m, src)
+}
+func (m *QueryDisputesByDefenderResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryDisputesByDefenderResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryDisputesByDefenderResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryDisputesByDefenderResponse proto.InternalMessageInfo
+
+func (m *QueryDisputesByDefenderResponse) GetDisputes() []Dispute {
+	if m != nil {
+		return m.Disputes
+	}
+	return nil
+}
+
+func (m *QueryDisputesByDefenderResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryDisputesByChallengerRequest struct {
+	Challenger string             `protobuf:"bytes,1,opt,name=challenger,proto3" json:"challenger,omitempty"`
+	OpenOnly   bool               `protobuf:"varint,2,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryDisputesByChallengerRequest) Reset()         { *m = QueryDisputesByChallengerRequest{} }
+func (m *QueryDisputesByChallengerRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryDisputesByChallengerRequest) ProtoMessage()    {}
+func (*QueryDisputesByChallengerRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{22}
+}
+func (m *QueryDisputesByChallengerRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryDisputesByChallengerRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryDisputesByChallengerRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryDisputesByChallengerRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryDisputesByChallengerRequest.Merge(m, src)
+}
+func (m *QueryDisputesByChallengerRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryDisputesByChallengerRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryDisputesByChallengerRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryDisputesByChallengerRequest proto.InternalMessageInfo
+
+func (m *QueryDisputesByChallengerRequest) GetChallenger() string {
+	if m != nil {
+		return m.Challenger
+	}
+	return ""
+}
+
+func (m *QueryDisputesByChallengerRequest) GetOpenOnly() bool {
+	if m != nil {
+		return m.OpenOnly
+	}
+	return false
+}
+
+func (m *QueryDisputesByChallengerRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryDisputesByChallengerResponse struct {
+	Disputes   []Dispute           `protobuf:"bytes,1,rep,name=disputes,proto3" json:"disputes"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryDisputesByChallengerResponse) Reset()         { *m = QueryDisputesByChallengerResponse{} }
+func (m *QueryDisputesByChallengerResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryDisputesByChallengerResponse) ProtoMessage()    {}
+func (*QueryDisputesByChallengerResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{23}
+}
+func (m *QueryDisputesByChallengerResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryDisputesByChallengerResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryDisputesByChallengerResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryDisputesByChallengerResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryDisputesByChallengerResponse.Merge(m, src)
+}
+func (m *QueryDisputesByChallengerResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryDisputesByChallengerResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryDisputesByChallengerResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryDisputesByChallengerResponse proto.InternalMessageInfo
+
+func (m *QueryDisputesByChallengerResponse) GetDisputes() []Dispute {
+	if m != nil {
+		return m.Disputes
+	}
+	return nil
+}
+
+func (m *QueryDisputesByChallengerResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryClaimsByProviderRequest struct {
+	Provider   string             `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryClaimsByProviderRequest) Reset()         { *m = QueryClaimsByProviderRequest{} }
+func (m *QueryClaimsByProviderRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryClaimsByProviderRequest) ProtoMessage()    {}
+func (*QueryClaimsByProviderRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{24}
+}
+func (m *QueryClaimsByProviderRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryClaimsByProviderRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryClaimsByProviderRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryClaimsByProviderRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryClaimsByProviderRequest.Merge(m, src)
+}
+func (m *QueryClaimsByProviderRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryClaimsByProviderRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryClaimsByProviderRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryClaimsByProviderRequest proto.InternalMessageInfo
+
+func (m *QueryClaimsByProviderRequest) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *QueryClaimsByProviderRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryClaimsByProviderResponse struct {
+	Claims     []Claim             `protobuf:"bytes,1,rep,name=claims,proto3" json:"claims"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryClaimsByProviderResponse) Reset()         { *m = QueryClaimsByProviderResponse{} }
+func (m *QueryClaimsByProviderResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryClaimsByProviderResponse) ProtoMessage()    {}
+func (*QueryClaimsByProviderResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{25}
+}
+func (m *QueryClaimsByProviderResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryClaimsByProviderResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryClaimsByProviderResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryClaimsByProviderResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryClaimsByProviderResponse.Merge(m, src)
+}
+func (m *QueryClaimsByProviderResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryClaimsByProviderResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryClaimsByProviderResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryClaimsByProviderResponse proto.InternalMessageInfo
+
+func (m *QueryClaimsByProviderResponse) GetClaims() []Claim {
+	if m != nil {
+		return m.Claims
+	}
+	return nil
+}
+
+func (m *QueryClaimsByProviderResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+// ClaimInputRequest is an input request with the claim it is about.
+type ClaimInputRequest struct {
+	Claim   Claim        `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim"`
+	Request InputRequest `protobuf:"bytes,2,opt,name=request,proto3" json:"request"`
+}
+
+func (m *ClaimInputRequest) Reset()         { *m = ClaimInputRequest{} }
+func (m *ClaimInputRequest) String() string { return proto.CompactTextString(m) }
+func (*ClaimInputRequest) ProtoMessage()    {}
+func (*ClaimInputRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{26}
+}
+func (m *ClaimInputRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ClaimInputRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_ClaimInputRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *ClaimInputRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ClaimInputRequest.Merge(m, src)
+}
+func (m *ClaimInputRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *ClaimInputRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_ClaimInputRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ClaimInputRequest proto.InternalMessageInfo
+
+func (m *ClaimInputRequest) GetClaim() Claim {
+	if m != nil {
+		return m.Claim
+	}
+	return Claim{}
+}
+
+func (m *ClaimInputRequest) GetRequest() InputRequest {
+	if m != nil {
+		return m.Request
+	}
+	return InputRequest{}
+}
+
+type QueryOpenInputRequestsRequest struct {
+	Provider   string             `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryOpenInputRequestsRequest) Reset()         { *m = QueryOpenInputRequestsRequest{} }
+func (m *QueryOpenInputRequestsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryOpenInputRequestsRequest) ProtoMessage()    {}
+func (*QueryOpenInputRequestsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{27}
+}
+func (m *QueryOpenInputRequestsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOpenInputRequestsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOpenInputRequestsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOpenInputRequestsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOpenInputRequestsRequest.Merge(m, src)
+}
+func (m *QueryOpenInputRequestsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOpenInputRequestsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOpenInputRequestsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOpenInputRequestsRequest proto.InternalMessageInfo
+
+func (m *QueryOpenInputRequestsRequest) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *QueryOpenInputRequestsRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryOpenInputRequestsResponse struct {
+	Requests   []ClaimInputRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryOpenInputRequestsResponse) Reset()         { *m = QueryOpenInputRequestsResponse{} }
+func (m *QueryOpenInputRequestsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryOpenInputRequestsResponse) ProtoMessage()    {}
+func (*QueryOpenInputRequestsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{28}
+}
+func (m *QueryOpenInputRequestsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOpenInputRequestsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOpenInputRequestsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOpenInputRequestsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOpenInputRequestsResponse.Merge(m, src)
+}
+func (m *QueryOpenInputRequestsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOpenInputRequestsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOpenInputRequestsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOpenInputRequestsResponse proto.InternalMessageInfo
+
+func (m *QueryOpenInputRequestsResponse) GetRequests() []ClaimInputRequest {
+	if m != nil {
+		return m.Requests
+	}
+	return nil
+}
+
+func (m *QueryOpenInputRequestsResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryBondByReceiptKeyRequest struct {
+	KeyId string `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+}
+
+func (m *QueryBondByReceiptKeyRequest) Reset()         { *m = QueryBondByReceiptKeyRequest{} }
+func (m *QueryBondByReceiptKeyRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryBondByReceiptKeyRequest) ProtoMessage()    {}
+func (*QueryBondByReceiptKeyRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{29}
+}
+func (m *QueryBondByReceiptKeyRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryBondByReceiptKeyRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryBondByReceiptKeyRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryBondByReceiptKeyRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryBondByReceiptKeyRequest.Merge(m, src)
+}
+func (m *QueryBondByReceiptKeyRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryBondByReceiptKeyRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryBondByReceiptKeyRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryBondByReceiptKeyRequest proto.InternalMessageInfo
+
+func (m *QueryBondByReceiptKeyRequest) GetKeyId() string {
+	if m != nil {
+		return m.KeyId
+	}
+	return ""
+}
+
+type QueryBondByReceiptKeyResponse struct {
+	Bond       Bond        `protobuf:"bytes,1,opt,name=bond,proto3" json:"bond"`
+	Unbondings []Unbonding `protobuf:"bytes,2,rep,name=unbondings,proto3" json:"unbondings"`
+}
+
+func (m *QueryBondByReceiptKeyResponse) Reset()         { *m = QueryBondByReceiptKeyResponse{} }
+func (m *QueryBondByReceiptKeyResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryBondByReceiptKeyResponse) ProtoMessage()    {}
+func (*QueryBondByReceiptKeyResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1ece901c9c609253, []int{30}
+}
+func (m *QueryBondByReceiptKeyResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryBondByReceiptKeyResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryBondByReceiptKeyResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryBondByReceiptKeyResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryBondByReceiptKeyResponse.Merge(m, src)
+}
+func (m *QueryBondByReceiptKeyResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryBondByReceiptKeyResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryBondByReceiptKeyResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryBondByReceiptKeyResponse proto.InternalMessageInfo
+
+func (m *QueryBondByReceiptKeyResponse) GetBond() Bond {
+	if m != nil {
+		return m.Bond
+	}
+	return Bond{}
+}
+
+func (m *QueryBondByReceiptKeyResponse) GetUnbondings() []Unbonding {
+	if m != nil {
+		return m.Unbondings
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "prova.infer.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "prova.infer.v1.QueryParamsResponse")
@@ -979,79 +1560,115 @@ func init() {
 	proto.RegisterType((*QueryDisputeResponse)(nil), "prova.infer.v1.QueryDisputeResponse")
 	proto.RegisterType((*QueryDisputesRequest)(nil), "prova.infer.v1.QueryDisputesRequest")
 	proto.RegisterType((*QueryDisputesResponse)(nil), "prova.infer.v1.QueryDisputesResponse")
+	proto.RegisterType((*QueryDisputesByDefenderRequest)(nil), "prova.infer.v1.QueryDisputesByDefenderRequest")
+	proto.RegisterType((*QueryDisputesByDefenderResponse)(nil), "prova.infer.v1.QueryDisputesByDefenderResponse")
+	proto.RegisterType((*QueryDisputesByChallengerRequest)(nil), "prova.infer.v1.QueryDisputesByChallengerRequest")
+	proto.RegisterType((*QueryDisputesByChallengerResponse)(nil), "prova.infer.v1.QueryDisputesByChallengerResponse")
+	proto.RegisterType((*QueryClaimsByProviderRequest)(nil), "prova.infer.v1.QueryClaimsByProviderRequest")
+	proto.RegisterType((*QueryClaimsByProviderResponse)(nil), "prova.infer.v1.QueryClaimsByProviderResponse")
+	proto.RegisterType((*ClaimInputRequest)(nil), "prova.infer.v1.ClaimInputRequest")
+	proto.RegisterType((*QueryOpenInputRequestsRequest)(nil), "prova.infer.v1.QueryOpenInputRequestsRequest")
+	proto.RegisterType((*QueryOpenInputRequestsResponse)(nil), "prova.infer.v1.QueryOpenInputRequestsResponse")
+	proto.RegisterType((*QueryBondByReceiptKeyRequest)(nil), "prova.infer.v1.QueryBondByReceiptKeyRequest")
+	proto.RegisterType((*QueryBondByReceiptKeyResponse)(nil), "prova.infer.v1.QueryBondByReceiptKeyResponse")
 }
 
 func init() { proto.RegisterFile("prova/infer/v1/query.proto", fileDescriptor_1ece901c9c609253) }
 
 var fileDescriptor_1ece901c9c609253 = []byte{
-	// 1069 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x56, 0x5b, 0x6f, 0x1b, 0x45,
-	0x14, 0xce, 0xc6, 0xd7, 0x9e, 0x46, 0xb4, 0x0c, 0x49, 0xea, 0xac, 0x5a, 0xc7, 0x99, 0x36, 0x89,
-	0x53, 0xd1, 0x5d, 0xb9, 0x2d, 0x42, 0x48, 0x48, 0xa0, 0x40, 0x53, 0x59, 0x3c, 0x50, 0x16, 0xf1,
-	0x00, 0x42, 0x54, 0x6b, 0xef, 0xd4, 0x5d, 0xd5, 0x9e, 0x71, 0xf6, 0x12, 0x1a, 0x2c, 0x3f, 0x70,
-	0x79, 0x43, 0x48, 0x48, 0xe5, 0x8d, 0x3f, 0xd4, 0xc7, 0x4a, 0xbc, 0xf0, 0x84, 0x50, 0xc2, 0x4f,
-	0xe0, 0x07, 0xa0, 0x9d, 0x3d, 0xe3, 0xbd, 0x64, 0x6d, 0xf3, 0xd0, 0xb7, 0x9d, 0x99, 0xef, 0x9c,
-	0xef, 0x9b, 0xe3, 0x33, 0xdf, 0x31, 0xe8, 0x63, 0x4f, 0x9c, 0xd8, 0xa6, 0xcb, 0x9f, 0x30, 0xcf,
-	0x3c, 0xe9, 0x98, 0xc7, 0x21, 0xf3, 0x4e, 0x8d, 0xb1, 0x27, 0x02, 0x41, 0xde, 0x90, 0x67, 0x86,
-	0x3c, 0x33, 0x4e, 0x3a, 0xfa, 0xed, 0xbe, 0xf0, 0x47, 0xc2, 0x37, 0x7b, 0xb6, 0xcf, 0x62, 0xa0,
-	0x79, 0xd2, 0xe9, 0xb1, 0xc0, 0xee, 0x98, 0x63, 0x7b, 0xe0, 0x72, 0x3b, 0x70, 0x05, 0x8f, 0x63,
-	0xf5, 0xf5, 0x81, 0x18, 0x08, 0xf9, 0x69, 0x46, 0x5f, 0xb8, 0x7b, 0x7d, 0x20, 0xc4, 0x60, 0xc8,
-	0x4c, 0x7b, 0xec, 0x9a, 0x36, 0xe7, 0x22, 0x90, 0x21, 0x3e, 0x9e, 0xe6, 0xb5, 0xc4, 0xc4, 0xf2,
-	0x8c, 0xae, 0x03, 0xf9, 0x2c, 0x62, 0x7c, 0x64, 0x7b, 0xf6, 0xc8, 0xb7, 0xd8, 0x71, 0xc8, 0xfc,
-	0x80, 0x7e, 0x02, 0x6f, 0x65, 0x76, 0xfd, 0xb1, 0xe0, 0x3e, 0x23, 0xf7, 0xa1, 0x3a, 0x96, 0x3b,
-	0x0d, 0xad, 0xa5, 0xb5, 0x2f, 0xdf, 0xdd, 0x34, 0xb2, 0x37, 0x31, 0x62, 0xfc, 0x61, 0xf9, 0xe5,
-	0x5f, 0xdb, 0x2b, 0x16, 0x62, 0xe9, 0xf7, 0x1a, 0x6c, 0xca, 0x6c, 0x0f, 0x9e, 0xb3, 0x7e, 0x18,
-	0xd8, 0xbd, 0x21, 0x43, 0x1e, 0xb2, 0x05, 0xf5, 0x91, 0x70, 0xd8, 0xf0, 0xb1, 0xeb, 0xc8, 0x94,
-	0x97, 0xac, 0x9a, 0x5c, 0x77, 0x1d, 0x72, 0x00, 0x57, 0x5d, 0xde, 0x1f, 0x86, 0x0e, 0x7b, 0xec,
-	0x3f, 0x63, 0x43, 0x16, 0x08, 0xde, 0x58, 0x6d, 0x69, 0xed, 0xba, 0x75, 0x05, 0xf7, 0x3f, 0xc7,
-	0x6d, 0xb2, 0x03, 0x6b, 0x0a, 0xfa, 0xc4, 0x1d, 0xb2, 0x46, 0x49, 0xc2, 0x2e, 0xe3, 0xde, 0x91,
-	0x3b, 0x64, 0xf4, 0x67, 0x0d, 0xae, 0x5d, 0xd0, 0x80, 0xb7, 0xfa, 0x10, 0x80, 0xcd, 0x76, 0xf1,
-	0x66, 0x7a, 0xfe, 0x66, 0x49, 0x1c, 0xde, 0x2e, 0x15, 0x43, 0x74, 0xa8, 0x67, 0x34, 0xae, 0x59,
-	0xb3, 0x35, 0x21, 0x50, 0x9e, 0x89, 0x5a, 0xb3, 0xe4, 0x37, 0x6d, 0xc3, 0x15, 0x29, 0xc6, 0x0a,
-	0xb9, 0xaa, 0xc4, 0x06, 0x54, 0xbd, 0x90, 0xab, 0x3a, 0x94, 0xad, 0x8a, 0x17, 0xf2, 0xae, 0x43,
-	0x1f, 0xc0, 0xd5, 0x04, 0x89, 0x7a, 0x3b, 0x50, 0xf2, 0x42, 0x8e, 0x42, 0xb7, 0xf2, 0x42, 0x63,
-	0x64, 0x38, 0x0c, 0x50, 0x67, 0x84, 0xa5, 0x06, 0xa6, 0x39, 0x14, 0xdc, 0x51, 0x8c, 0x3a, 0xd4,
-	0xa3, 0x50, 0xd7, 0x61, 0x1e, 0xd6, 0x7e, 0xb6, 0xa6, 0x3f, 0x69, 0xf0, 0x66, 0x2a, 0x00, 0x89,
-	0x0d, 0x28, 0xf7, 0x04, 0x77, 0x90, 0x79, 0x3d, 0xcf, 0x1c, 0x61, 0x91, 0x54, 0xe2, 0xc8, 0x07,
-	0x00, 0x21, 0x8f, 0xbe, 0x5c, 0x3e, 0xf0, 0x1b, 0xab, 0xad, 0x52, 0x91, 0xde, 0x2f, 0x14, 0x42,
-	0xd5, 0x35, 0x09, 0xa1, 0x06, 0xaa, 0xf8, 0x68, 0x68, 0xbb, 0xa3, 0x54, 0xcf, 0xf4, 0xa3, 0x75,
-	0x52, 0xab, 0x9a, 0x5c, 0x77, 0x1d, 0xfa, 0x10, 0x9b, 0x19, 0xf1, 0xb3, 0x7a, 0x55, 0x24, 0x00,
-	0x75, 0x6f, 0xe4, 0x15, 0x48, 0x34, 0xb2, 0xc7, 0x48, 0xfa, 0x75, 0x3a, 0x91, 0x7a, 0x15, 0xe4,
-	0x08, 0x20, 0x79, 0x8f, 0x98, 0x6d, 0xcf, 0x88, 0x1f, 0xaf, 0x11, 0x3d, 0x5e, 0x23, 0x7e, 0xe5,
-	0xf8, 0x78, 0x8d, 0x47, 0xf6, 0x40, 0x75, 0xba, 0x95, 0x8a, 0xa4, 0x2f, 0x34, 0x7c, 0x5e, 0x2a,
-	0x3d, 0x0a, 0xbd, 0x07, 0x55, 0x49, 0x1f, 0x3d, 0xaf, 0xd2, 0x32, 0xa5, 0x08, 0x25, 0x0f, 0x33,
-	0xa2, 0x56, 0xa5, 0xa8, 0xfd, 0xa5, 0xa2, 0x62, 0xc6, 0x8c, 0x2a, 0x55, 0xec, 0x43, 0x3b, 0xe8,
-	0x3f, 0x4d, 0x15, 0xbb, 0x17, 0xad, 0x53, 0xc5, 0x96, 0xeb, 0x54, 0xb1, 0x11, 0x9f, 0x14, 0x5b,
-	0x02, 0xe6, 0x15, 0x5b, 0xa2, 0x55, 0xb1, 0x25, 0x92, 0xbe, 0x03, 0x0d, 0x99, 0xa8, 0xcb, 0xc7,
-	0x61, 0xa0, 0xea, 0xb5, 0xfc, 0xc7, 0xfe, 0x12, 0xb6, 0x0a, 0xc2, 0x50, 0xc6, 0xfb, 0x50, 0xf3,
-	0xe2, 0x2d, 0x14, 0x72, 0x3d, 0x2f, 0x24, 0x1d, 0x86, 0x7a, 0x54, 0x08, 0xbd, 0x8f, 0xbf, 0xcf,
-	0xc7, 0xae, 0x3f, 0x0e, 0x83, 0x99, 0x5b, 0xdd, 0x00, 0x70, 0xe2, 0x9d, 0x44, 0xce, 0x25, 0xdc,
-	0xe9, 0x3a, 0xf4, 0x53, 0x58, 0xcf, 0x46, 0xa1, 0x96, 0x77, 0xa1, 0x86, 0x20, 0xd4, 0x72, 0x2d,
-	0xaf, 0x05, 0x23, 0x94, 0x0c, 0x44, 0xd3, 0x6f, 0xb2, 0x09, 0x5f, 0x7b, 0x1f, 0xfe, 0xae, 0xc1,
-	0x46, 0x8e, 0x00, 0x25, 0xbf, 0x07, 0x75, 0x14, 0xa1, 0x7a, 0x71, 0x89, 0xe6, 0x19, 0xfc, 0xb5,
-	0xf5, 0xe3, 0xdd, 0x7f, 0x2f, 0x41, 0x45, 0xaa, 0x23, 0xc7, 0x50, 0x8d, 0x07, 0x0b, 0xa1, 0x79,
-	0x15, 0x17, 0x67, 0x97, 0x7e, 0x73, 0x21, 0x26, 0x26, 0xa2, 0xcd, 0x1f, 0xfe, 0xf8, 0xe7, 0xc5,
-	0x6a, 0x83, 0x6c, 0x9a, 0xb9, 0xd9, 0x18, 0xcf, 0x2c, 0xf2, 0x8b, 0x06, 0x90, 0x58, 0x3e, 0xd9,
-	0x2b, 0xcc, 0x79, 0x61, 0x9e, 0xe9, 0xfb, 0x4b, 0x71, 0xc8, 0x6f, 0x48, 0xfe, 0x36, 0xd9, 0xcb,
-	0xf3, 0x27, 0x53, 0xc5, 0x37, 0x27, 0x6a, 0x36, 0x4e, 0x89, 0x80, 0x92, 0x15, 0x72, 0xb2, 0x5d,
-	0x98, 0x3f, 0x19, 0x23, 0x7a, 0x6b, 0x3e, 0x00, 0x99, 0x77, 0x25, 0xf3, 0x36, 0xb9, 0x91, 0x67,
-	0xf6, 0x42, 0xee, 0x9b, 0x93, 0x78, 0x08, 0x4d, 0x49, 0x08, 0xe5, 0xc8, 0xcf, 0x49, 0x71, 0xc2,
-	0xd4, 0x1c, 0xd1, 0x77, 0x16, 0x20, 0x90, 0xb3, 0x2d, 0x39, 0x29, 0x69, 0xe5, 0x39, 0x23, 0xa7,
-	0xf7, 0xcd, 0x89, 0x9a, 0x3b, 0x53, 0x72, 0x0a, 0x15, 0x69, 0x72, 0xa4, 0x38, 0x6b, 0x7a, 0x10,
-	0xe8, 0x74, 0x11, 0x04, 0x99, 0x0f, 0x24, 0xf3, 0x4d, 0xb2, 0x93, 0x67, 0x8e, 0xdd, 0xd3, 0x9c,
-	0x28, 0x77, 0x99, 0x46, 0x5d, 0x16, 0xfb, 0x31, 0x59, 0x90, 0x78, 0x49, 0x97, 0x65, 0x0d, 0x7d,
-	0x7e, 0x97, 0xa1, 0x77, 0x7f, 0x07, 0x15, 0xe9, 0x87, 0x73, 0x6e, 0x9b, 0x76, 0xe2, 0x39, 0xb7,
-	0xcd, 0x98, 0x2f, 0xbd, 0x2d, 0xf9, 0x6e, 0x11, 0x7a, 0xa1, 0xce, 0x11, 0x2c, 0xea, 0x28, 0x65,
-	0xe6, 0x53, 0xf2, 0x9b, 0x06, 0x6b, 0x69, 0x0f, 0x24, 0xed, 0x42, 0x82, 0x02, 0x53, 0xd6, 0x0f,
-	0xfe, 0x07, 0x12, 0x15, 0x99, 0x52, 0xd1, 0x01, 0xd9, 0x5f, 0x5a, 0x7f, 0xd3, 0x8d, 0xe2, 0xc9,
-	0x8f, 0x1a, 0xd4, 0xd0, 0x5a, 0x48, 0x71, 0x8d, 0xb3, 0xa6, 0xac, 0xdf, 0x5a, 0x0c, 0x42, 0x1d,
-	0x77, 0xa4, 0x8e, 0x7d, 0xb2, 0x9b, 0xd7, 0xa1, 0x7c, 0xcb, 0x9c, 0x24, 0xd6, 0x1e, 0xb5, 0x61,
-	0x5d, 0x79, 0x22, 0x59, 0x48, 0x30, 0xeb, 0x87, 0xdd, 0x25, 0x28, 0xd4, 0xd1, 0x92, 0x3a, 0x74,
-	0xd2, 0x98, 0xa7, 0xe3, 0xf0, 0xe8, 0xe5, 0x59, 0x53, 0x7b, 0x75, 0xd6, 0xd4, 0xfe, 0x3e, 0x6b,
-	0x6a, 0xbf, 0x9e, 0x37, 0x57, 0x5e, 0x9d, 0x37, 0x57, 0xfe, 0x3c, 0x6f, 0xae, 0x7c, 0xf5, 0xf6,
-	0xc0, 0x0d, 0x9e, 0x86, 0x3d, 0xa3, 0x2f, 0x46, 0x71, 0xf4, 0x1d, 0xce, 0x82, 0x6f, 0x85, 0xf7,
-	0x0c, 0x73, 0x3d, 0xc7, 0x6c, 0xc1, 0xe9, 0x98, 0xf9, 0xbd, 0xaa, 0xfc, 0x7f, 0x7f, 0xef, 0xbf,
-	0x00, 0x00, 0x00, 0xff, 0xff, 0xcd, 0x91, 0xde, 0xe0, 0x89, 0x0c, 0x00, 0x00,
+	// 1465 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x58, 0xcd, 0x6f, 0xdc, 0x44,
+	0x14, 0x8f, 0xf3, 0xb9, 0x7d, 0x8d, 0x68, 0x3a, 0xa4, 0xed, 0xd6, 0xb4, 0x9b, 0x8d, 0xfb, 0x91,
+	0xa4, 0x34, 0x36, 0xdb, 0x34, 0x42, 0x15, 0x48, 0xa0, 0xf4, 0x4b, 0x51, 0x0f, 0x2d, 0x8b, 0x38,
+	0x80, 0x10, 0x91, 0x77, 0x3d, 0xdd, 0x5a, 0x71, 0xc6, 0x5b, 0x7f, 0x84, 0x9a, 0x68, 0x0f, 0xb4,
+	0xdc, 0x10, 0x52, 0xa5, 0x72, 0x43, 0x1c, 0x90, 0x80, 0x5e, 0x10, 0xdc, 0xf8, 0x1b, 0x7a, 0xac,
+	0xc4, 0x85, 0x53, 0x85, 0x5a, 0xfe, 0x10, 0xe4, 0xf1, 0x1b, 0xdb, 0xeb, 0x8f, 0xdd, 0x6d, 0x55,
+	0x95, 0xde, 0x3c, 0xb3, 0xbf, 0xf7, 0x7e, 0xbf, 0xf9, 0xf9, 0xcd, 0xf8, 0xcd, 0x82, 0xdc, 0x75,
+	0xec, 0x5d, 0x5d, 0x33, 0xd9, 0x4d, 0xea, 0x68, 0xbb, 0x0d, 0xed, 0xb6, 0x4f, 0x9d, 0x40, 0xed,
+	0x3a, 0xb6, 0x67, 0x93, 0x37, 0xf8, 0x6f, 0x2a, 0xff, 0x4d, 0xdd, 0x6d, 0xc8, 0x67, 0xda, 0xb6,
+	0xbb, 0x63, 0xbb, 0x5a, 0x4b, 0x77, 0x69, 0x04, 0xd4, 0x76, 0x1b, 0x2d, 0xea, 0xe9, 0x0d, 0xad,
+	0xab, 0x77, 0x4c, 0xa6, 0x7b, 0xa6, 0xcd, 0xa2, 0x58, 0x79, 0xbe, 0x63, 0x77, 0x6c, 0xfe, 0xa8,
+	0x85, 0x4f, 0x38, 0x7b, 0xac, 0x63, 0xdb, 0x1d, 0x8b, 0x6a, 0x7a, 0xd7, 0xd4, 0x74, 0xc6, 0x6c,
+	0x8f, 0x87, 0xb8, 0xf8, 0x6b, 0x56, 0x4b, 0x44, 0xcc, 0x7f, 0x53, 0xe6, 0x81, 0x7c, 0x14, 0x32,
+	0xde, 0xd0, 0x1d, 0x7d, 0xc7, 0x6d, 0xd2, 0xdb, 0x3e, 0x75, 0x3d, 0xe5, 0x1a, 0xbc, 0xd9, 0x37,
+	0xeb, 0x76, 0x6d, 0xe6, 0x52, 0x72, 0x1e, 0xa6, 0xbb, 0x7c, 0xa6, 0x2a, 0xd5, 0xa5, 0xe5, 0xfd,
+	0xe7, 0x0e, 0xab, 0xfd, 0x2b, 0x51, 0x23, 0xfc, 0xc6, 0xe4, 0xa3, 0x27, 0x0b, 0x63, 0x4d, 0xc4,
+	0x2a, 0x5f, 0x4b, 0x70, 0x98, 0x67, 0xbb, 0x7c, 0x87, 0xb6, 0x7d, 0x4f, 0x6f, 0x59, 0x14, 0x79,
+	0xc8, 0x51, 0xa8, 0xec, 0xd8, 0x06, 0xb5, 0xb6, 0x4c, 0x83, 0xa7, 0xdc, 0xd7, 0x9c, 0xe1, 0xe3,
+	0x4d, 0x83, 0xac, 0xc0, 0x9c, 0xc9, 0xda, 0x96, 0x6f, 0xd0, 0x2d, 0x77, 0x9b, 0x5a, 0xd4, 0xb3,
+	0x59, 0x75, 0xbc, 0x2e, 0x2d, 0x57, 0x9a, 0x07, 0x70, 0xfe, 0x63, 0x9c, 0x26, 0x8b, 0x30, 0x2b,
+	0xa0, 0x37, 0x4d, 0x8b, 0x56, 0x27, 0x38, 0x6c, 0x3f, 0xce, 0x5d, 0x31, 0x2d, 0xaa, 0x7c, 0x2b,
+	0xc1, 0x91, 0x9c, 0x06, 0x5c, 0xd5, 0x87, 0x00, 0x34, 0x9e, 0xc5, 0x95, 0xc9, 0xd9, 0x95, 0x25,
+	0x71, 0xb8, 0xba, 0x54, 0x0c, 0x91, 0xa1, 0xd2, 0xa7, 0x71, 0xb6, 0x19, 0x8f, 0x09, 0x81, 0xc9,
+	0x58, 0xd4, 0x6c, 0x93, 0x3f, 0x2b, 0xcb, 0x70, 0x80, 0x8b, 0x69, 0xfa, 0x4c, 0x38, 0x71, 0x08,
+	0xa6, 0x1d, 0x9f, 0x09, 0x1f, 0x26, 0x9b, 0x53, 0x8e, 0xcf, 0x36, 0x0d, 0xe5, 0x32, 0xcc, 0x25,
+	0x48, 0xd4, 0xdb, 0x80, 0x09, 0xc7, 0x67, 0x28, 0xf4, 0x68, 0x56, 0x68, 0x84, 0xf4, 0x2d, 0x0f,
+	0x75, 0x86, 0x58, 0x45, 0xc5, 0x34, 0x1b, 0x36, 0x33, 0x04, 0xa3, 0x0c, 0x95, 0x30, 0xd4, 0x34,
+	0xa8, 0x83, 0xde, 0xc7, 0x63, 0xe5, 0x1b, 0x09, 0x0e, 0xa6, 0x02, 0x90, 0x58, 0x85, 0xc9, 0x96,
+	0xcd, 0x0c, 0x64, 0x9e, 0xcf, 0x32, 0x87, 0x58, 0x24, 0xe5, 0x38, 0xf2, 0x01, 0x80, 0xcf, 0xc2,
+	0x27, 0x93, 0x75, 0xdc, 0xea, 0x78, 0x7d, 0xa2, 0x48, 0xef, 0x27, 0x02, 0x21, 0x7c, 0x4d, 0x42,
+	0x14, 0x15, 0x55, 0x5c, 0xb4, 0x74, 0x73, 0x27, 0x55, 0x33, 0xed, 0x70, 0x9c, 0x78, 0x35, 0xc3,
+	0xc7, 0x9b, 0x86, 0x72, 0x15, 0x8b, 0x19, 0xf1, 0xb1, 0x5f, 0x53, 0x1c, 0x80, 0xba, 0x0f, 0x65,
+	0x15, 0x70, 0x34, 0xb2, 0x47, 0x48, 0xe5, 0xf3, 0x74, 0x22, 0xb1, 0x2b, 0xc8, 0x15, 0x80, 0x64,
+	0x3f, 0x62, 0xb6, 0xd3, 0x6a, 0xb4, 0x79, 0xd5, 0x70, 0xf3, 0xaa, 0xd1, 0x2e, 0xc7, 0xcd, 0xab,
+	0xde, 0xd0, 0x3b, 0xa2, 0xd2, 0x9b, 0xa9, 0x48, 0xe5, 0x81, 0x84, 0xdb, 0x4b, 0xa4, 0x47, 0xa1,
+	0x6b, 0x30, 0xcd, 0xe9, 0xc3, 0xed, 0x35, 0x31, 0x4c, 0x29, 0x42, 0xc9, 0xd5, 0x3e, 0x51, 0xe3,
+	0x5c, 0xd4, 0xd2, 0x50, 0x51, 0x11, 0x63, 0x9f, 0x2a, 0x61, 0xf6, 0x86, 0xee, 0xb5, 0x6f, 0xa5,
+	0xcc, 0x6e, 0x85, 0xe3, 0x94, 0xd9, 0x7c, 0x9c, 0x32, 0x1b, 0xf1, 0x89, 0xd9, 0x1c, 0x50, 0x66,
+	0x36, 0x47, 0x0b, 0xb3, 0x39, 0x52, 0x59, 0x87, 0x2a, 0x4f, 0xb4, 0xc9, 0xba, 0xbe, 0x27, 0xfc,
+	0x1a, 0xfe, 0xb2, 0x3f, 0x85, 0xa3, 0x05, 0x61, 0x28, 0xe3, 0x7d, 0x98, 0x71, 0xa2, 0x29, 0x14,
+	0x72, 0x2c, 0x2b, 0x24, 0x1d, 0x86, 0x7a, 0x44, 0x88, 0x72, 0x1e, 0xdf, 0xcf, 0x25, 0xd3, 0xed,
+	0xfa, 0x5e, 0x7c, 0x5a, 0x1d, 0x07, 0x30, 0xa2, 0x99, 0x44, 0xce, 0x3e, 0x9c, 0xd9, 0x34, 0x94,
+	0xeb, 0x30, 0xdf, 0x1f, 0x85, 0x5a, 0xde, 0x85, 0x19, 0x04, 0xa1, 0x96, 0x23, 0x59, 0x2d, 0x18,
+	0x21, 0x64, 0x20, 0x5a, 0xf9, 0xa2, 0x3f, 0xe1, 0x4b, 0xaf, 0xc3, 0x1f, 0x24, 0x38, 0x94, 0x21,
+	0x40, 0xc9, 0x17, 0xa0, 0x82, 0x22, 0x44, 0x2d, 0x0e, 0xd1, 0x1c, 0xc3, 0x5f, 0x5e, 0x3d, 0xfe,
+	0x24, 0x41, 0xad, 0x4f, 0xdd, 0x46, 0x70, 0x89, 0xde, 0xa4, 0xcc, 0xa0, 0x4e, 0xea, 0x08, 0x33,
+	0x70, 0x4a, 0x1c, 0x61, 0x62, 0x4c, 0xde, 0x82, 0x7d, 0x76, 0x97, 0xb2, 0x2d, 0x9b, 0x59, 0x01,
+	0x7e, 0x38, 0x2a, 0xe1, 0xc4, 0x75, 0x66, 0x05, 0x19, 0x07, 0x27, 0x5e, 0xd8, 0xc1, 0x5f, 0x24,
+	0x58, 0x28, 0xd5, 0xf8, 0x1a, 0x79, 0xf9, 0x50, 0x82, 0x7a, 0x46, 0xe7, 0xc5, 0x5b, 0xba, 0x65,
+	0x51, 0xd6, 0x49, 0xdc, 0xac, 0x01, 0xb4, 0xe3, 0x49, 0xf4, 0x33, 0x35, 0xf3, 0x6a, 0x1c, 0x7d,
+	0x28, 0xc1, 0xe2, 0x00, 0xa5, 0xaf, 0x91, 0xa7, 0x77, 0x25, 0x38, 0x96, 0x3a, 0xc5, 0x37, 0x82,
+	0x1b, 0xf8, 0xf5, 0x1c, 0xe1, 0x03, 0x9b, 0xb1, 0x6b, 0xfc, 0x85, 0xed, 0xfa, 0x51, 0x82, 0xe3,
+	0x25, 0x22, 0x5e, 0x8b, 0x8f, 0x4a, 0xd8, 0x48, 0x70, 0x82, 0xf4, 0x71, 0xfb, 0x02, 0x5f, 0xe4,
+	0xf4, 0x81, 0x3e, 0xfe, 0xfc, 0x07, 0xfa, 0x3d, 0x61, 0xd3, 0xf5, 0x2e, 0x65, 0x69, 0xa0, 0xfb,
+	0x2a, 0x5f, 0xd6, 0xef, 0xe2, 0x44, 0x2b, 0x50, 0x81, 0x6f, 0xeb, 0x22, 0x54, 0x50, 0xb3, 0x78,
+	0x5f, 0x8b, 0x85, 0xe6, 0x14, 0x2c, 0x36, 0x0e, 0x7c, 0x79, 0x6f, 0x6f, 0x1d, 0x2b, 0x9c, 0x77,
+	0x76, 0x41, 0x93, 0xb6, 0xa9, 0xd9, 0xf5, 0xae, 0xd1, 0x20, 0xd5, 0xb4, 0x6e, 0xd3, 0x20, 0x69,
+	0xde, 0xa7, 0xb6, 0x69, 0xb0, 0x69, 0x28, 0xf7, 0x85, 0xdb, 0xf9, 0xb8, 0xff, 0xa9, 0x93, 0x3c,
+	0xf7, 0x64, 0x0e, 0xa6, 0xb8, 0x24, 0x72, 0x1b, 0xa6, 0xa3, 0x5b, 0x0a, 0x51, 0xb2, 0x09, 0xf2,
+	0x17, 0x21, 0xf9, 0xc4, 0x40, 0x4c, 0xb4, 0x1a, 0xa5, 0x76, 0xf7, 0xaf, 0x7f, 0x1f, 0x8c, 0x57,
+	0xc9, 0x61, 0x2d, 0x73, 0xd1, 0x8a, 0x2e, 0x40, 0xe4, 0x3b, 0x09, 0x20, 0xb9, 0x3f, 0x90, 0xd3,
+	0x85, 0x39, 0x73, 0x97, 0x23, 0x79, 0x69, 0x28, 0x0e, 0xf9, 0x55, 0xce, 0xbf, 0x4c, 0x4e, 0x67,
+	0xf9, 0x93, 0x2b, 0x8a, 0xab, 0xed, 0x89, 0x8b, 0x56, 0x8f, 0xd8, 0x30, 0xd1, 0xf4, 0x19, 0x59,
+	0x28, 0xcc, 0x9f, 0xdc, 0x49, 0xe4, 0x7a, 0x39, 0x00, 0x99, 0x4f, 0x71, 0xe6, 0x05, 0x72, 0x3c,
+	0xcb, 0xec, 0xf8, 0xcc, 0xd5, 0xf6, 0xa2, 0x1b, 0x4d, 0x8f, 0xf8, 0x30, 0x19, 0xbe, 0x52, 0x52,
+	0x9c, 0x30, 0x75, 0x29, 0x91, 0x17, 0x07, 0x20, 0x90, 0x73, 0x99, 0x73, 0x2a, 0xa4, 0x9e, 0xe5,
+	0x0c, 0x5f, 0xb6, 0xab, 0xed, 0x89, 0x6d, 0xdb, 0x23, 0x01, 0x4c, 0xf1, 0xcd, 0x42, 0x8a, 0xb3,
+	0xa6, 0x6f, 0x15, 0xb2, 0x32, 0x08, 0x82, 0xcc, 0x2b, 0x9c, 0xf9, 0x04, 0x59, 0xcc, 0x32, 0x47,
+	0xa7, 0xa6, 0xb6, 0x27, 0x5a, 0xd5, 0x5e, 0x58, 0x65, 0xd1, 0x89, 0x4c, 0x06, 0x24, 0x1e, 0x52,
+	0x65, 0xfd, 0xb7, 0x83, 0xf2, 0x2a, 0xc3, 0x33, 0xfb, 0x2b, 0x98, 0xe2, 0xcd, 0x75, 0xc9, 0x6a,
+	0xd3, 0x6d, 0x7d, 0xc9, 0x6a, 0xfb, 0x3a, 0x79, 0xe5, 0x0c, 0xe7, 0x3b, 0x49, 0x94, 0x9c, 0xcf,
+	0x21, 0x2c, 0xac, 0x28, 0x71, 0x33, 0xe8, 0x91, 0xef, 0x25, 0x98, 0xed, 0x3b, 0xe1, 0x97, 0x0b,
+	0x09, 0x0a, 0x3a, 0x7c, 0x79, 0x65, 0x04, 0x24, 0x2a, 0xd2, 0xb8, 0xa2, 0x15, 0xb2, 0x34, 0xd4,
+	0x7f, 0xcd, 0x0c, 0xe3, 0xc9, 0x3d, 0x09, 0x66, 0xb0, 0x0f, 0x20, 0xc5, 0x1e, 0xf7, 0x77, 0xf8,
+	0xf2, 0xc9, 0xc1, 0x20, 0xd4, 0xb1, 0xca, 0x75, 0x2c, 0x91, 0x53, 0x59, 0x1d, 0xa2, 0xc9, 0xd0,
+	0xf6, 0x92, 0x7b, 0x42, 0x58, 0x86, 0x15, 0xd1, 0xcc, 0x90, 0x81, 0x04, 0x71, 0x3d, 0x9c, 0x1a,
+	0x82, 0x42, 0x1d, 0x75, 0xae, 0x43, 0x26, 0xd5, 0x32, 0x1d, 0xe4, 0x37, 0x09, 0x48, 0xbe, 0x35,
+	0x25, 0xea, 0xc0, 0xfc, 0xb9, 0x3e, 0x5b, 0xd6, 0x46, 0xc6, 0xa3, 0xb2, 0x75, 0xae, 0x4c, 0x23,
+	0xab, 0x39, 0x65, 0x88, 0x0c, 0x2d, 0xc2, 0xc7, 0x5e, 0x22, 0xf7, 0x4f, 0x09, 0xe6, 0x8b, 0xfa,
+	0x3e, 0xf2, 0xce, 0x10, 0x01, 0xb9, 0x66, 0x56, 0x6e, 0x3c, 0x47, 0x04, 0x8a, 0xbe, 0xc0, 0x45,
+	0xaf, 0x91, 0x46, 0xae, 0xbc, 0x62, 0x6c, 0x58, 0x63, 0xf1, 0x20, 0x25, 0xfc, 0x67, 0x09, 0xe6,
+	0xb2, 0x1d, 0x18, 0x39, 0x3b, 0x60, 0x57, 0xe7, 0xba, 0x45, 0x79, 0x75, 0x44, 0x34, 0x8a, 0x5d,
+	0xe3, 0x62, 0x57, 0xc9, 0xdb, 0xb9, 0x6f, 0x0e, 0x22, 0xd3, 0x27, 0xa1, 0x38, 0x22, 0xfe, 0x90,
+	0xe0, 0x60, 0xae, 0xf7, 0x20, 0xc5, 0xcc, 0x65, 0x9d, 0x92, 0xac, 0x8e, 0x0a, 0x47, 0xa5, 0xef,
+	0x71, 0xa5, 0xeb, 0x64, 0x6d, 0x24, 0xa5, 0x7c, 0xe3, 0x6e, 0xc5, 0xad, 0xcc, 0xaf, 0x12, 0xcc,
+	0x65, 0xbb, 0x88, 0x12, 0x63, 0x4b, 0x9a, 0x94, 0x12, 0x63, 0xcb, 0x5a, 0x93, 0xf2, 0xd2, 0x8d,
+	0x3e, 0x2f, 0xad, 0x60, 0xcb, 0x89, 0x82, 0xb6, 0xb6, 0x69, 0xa0, 0xed, 0x45, 0xfd, 0x4f, 0x6f,
+	0xe3, 0xca, 0xa3, 0xa7, 0x35, 0xe9, 0xf1, 0xd3, 0x9a, 0xf4, 0xcf, 0xd3, 0x9a, 0x74, 0xff, 0x59,
+	0x6d, 0xec, 0xf1, 0xb3, 0xda, 0xd8, 0xdf, 0xcf, 0x6a, 0x63, 0x9f, 0x9d, 0xed, 0x98, 0xde, 0x2d,
+	0xbf, 0xa5, 0xb6, 0xed, 0x9d, 0x28, 0xe5, 0x2a, 0xa3, 0xde, 0x97, 0xb6, 0xb3, 0x8d, 0x04, 0x77,
+	0x90, 0xc2, 0x0b, 0xba, 0xd4, 0x6d, 0x4d, 0xf3, 0xbf, 0x65, 0xd7, 0xfe, 0x0b, 0x00, 0x00, 0xff,
+	0xff, 0x78, 0xc2, 0x3d, 0xc6, 0x40, 0x16, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -1082,6 +1699,20 @@ type QueryClient interface {
 	// Dispute is a dispute with its move history.
 	Dispute(ctx context.Context, in *QueryDisputeRequest, opts ...grpc.CallOption) (*QueryDisputeResponse, error)
 	Disputes(ctx context.Context, in *QueryDisputesRequest, opts ...grpc.CallOption) (*QueryDisputesResponse, error)
+	// DisputesByDefender lists the disputes over a provider's claims, by
+	// dispute ID; open_only keeps the running ones.
+	DisputesByDefender(ctx context.Context, in *QueryDisputesByDefenderRequest, opts ...grpc.CallOption) (*QueryDisputesByDefenderResponse, error)
+	// DisputesByChallenger lists the disputes a challenger opened, by
+	// dispute ID; open_only keeps the running ones.
+	DisputesByChallenger(ctx context.Context, in *QueryDisputesByChallengerRequest, opts ...grpc.CallOption) (*QueryDisputesByChallengerResponse, error)
+	// ClaimsByProvider lists a provider's recorded claims, by claim ID.
+	ClaimsByProvider(ctx context.Context, in *QueryClaimsByProviderRequest, opts ...grpc.CallOption) (*QueryClaimsByProviderResponse, error)
+	// OpenInputRequests lists the unanswered input requests on a provider's
+	// claims, with the claims, by claim ID.
+	OpenInputRequests(ctx context.Context, in *QueryOpenInputRequestsRequest, opts ...grpc.CallOption) (*QueryOpenInputRequestsResponse, error)
+	// BondByReceiptKey is the bond that binds a receipt key
+	// ("ed25519:<hex>"), with its unbonding entries.
+	BondByReceiptKey(ctx context.Context, in *QueryBondByReceiptKeyRequest, opts ...grpc.CallOption) (*QueryBondByReceiptKeyResponse, error)
 }
 
 type queryClient struct {
@@ -1182,6 +1813,51 @@ func (c *queryClient) Disputes(ctx context.Context, in *QueryDisputesRequest, op
 	return out, nil
 }
 
+func (c *queryClient) DisputesByDefender(ctx context.Context, in *QueryDisputesByDefenderRequest, opts ...grpc.CallOption) (*QueryDisputesByDefenderResponse, error) {
+	out := new(QueryDisputesByDefenderResponse)
+	err := c.cc.Invoke(ctx, "/prova.infer.v1.Query/DisputesByDefender", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) DisputesByChallenger(ctx context.Context, in *QueryDisputesByChallengerRequest, opts ...grpc.CallOption) (*QueryDisputesByChallengerResponse, error) {
+	out := new(QueryDisputesByChallengerResponse)
+	err := c.cc.Invoke(ctx, "/prova.infer.v1.Query/DisputesByChallenger", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ClaimsByProvider(ctx context.Context, in *QueryClaimsByProviderRequest, opts ...grpc.CallOption) (*QueryClaimsByProviderResponse, error) {
+	out := new(QueryClaimsByProviderResponse)
+	err := c.cc.Invoke(ctx, "/prova.infer.v1.Query/ClaimsByProvider", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) OpenInputRequests(ctx context.Context, in *QueryOpenInputRequestsRequest, opts ...grpc.CallOption) (*QueryOpenInputRequestsResponse, error) {
+	out := new(QueryOpenInputRequestsResponse)
+	err := c.cc.Invoke(ctx, "/prova.infer.v1.Query/OpenInputRequests", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) BondByReceiptKey(ctx context.Context, in *QueryBondByReceiptKeyRequest, opts ...grpc.CallOption) (*QueryBondByReceiptKeyResponse, error) {
+	out := new(QueryBondByReceiptKeyResponse)
+	err := c.cc.Invoke(ctx, "/prova.infer.v1.Query/BondByReceiptKey", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	Params(context.Context, *QueryParamsRequest) (*QueryParamsResponse, error)
@@ -1200,6 +1876,20 @@ type QueryServer interface {
 	// Dispute is a dispute with its move history.
 	Dispute(context.Context, *QueryDisputeRequest) (*QueryDisputeResponse, error)
 	Disputes(context.Context, *QueryDisputesRequest) (*QueryDisputesResponse, error)
+	// DisputesByDefender lists the disputes over a provider's claims, by
+	// dispute ID; open_only keeps the running ones.
+	DisputesByDefender(context.Context, *QueryDisputesByDefenderRequest) (*QueryDisputesByDefenderResponse, error)
+	// DisputesByChallenger lists the disputes a challenger opened, by
+	// dispute ID; open_only keeps the running ones.
+	DisputesByChallenger(context.Context, *QueryDisputesByChallengerRequest) (*QueryDisputesByChallengerResponse, error)
+	// ClaimsByProvider lists a provider's recorded claims, by claim ID.
+	ClaimsByProvider(context.Context, *QueryClaimsByProviderRequest) (*QueryClaimsByProviderResponse, error)
+	// OpenInputRequests lists the unanswered input requests on a provider's
+	// claims, with the claims, by claim ID.
+	OpenInputRequests(context.Context, *QueryOpenInputRequestsRequest) (*QueryOpenInputRequestsResponse, error)
+	// BondByReceiptKey is the bond that binds a receipt key
+	// ("ed25519:<hex>"), with its unbonding entries.
+	BondByReceiptKey(context.Context, *QueryBondByReceiptKeyRequest) (*QueryBondByReceiptKeyResponse, error)
 }
 
 // UnimplementedQueryServer can be embedded to have forward compatible implementations.
@@ -1235,6 +1925,21 @@ func (*UnimplementedQueryServer) Dispute(ctx context.Context, req *QueryDisputeR
 }
 func (*UnimplementedQueryServer) Disputes(ctx context.Context, req *QueryDisputesRequest) (*QueryDisputesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Disputes not implemented")
+}
+func (*UnimplementedQueryServer) DisputesByDefender(ctx context.Context, req *QueryDisputesByDefenderRequest) (*QueryDisputesByDefenderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DisputesByDefender not implemented")
+}
+func (*UnimplementedQueryServer) DisputesByChallenger(ctx context.Context, req *QueryDisputesByChallengerRequest) (*QueryDisputesByChallengerResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DisputesByChallenger not implemented")
+}
+func (*UnimplementedQueryServer) ClaimsByProvider(ctx context.Context, req *QueryClaimsByProviderRequest) (*QueryClaimsByProviderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ClaimsByProvider not implemented")
+}
+func (*UnimplementedQueryServer) OpenInputRequests(ctx context.Context, req *QueryOpenInputRequestsRequest) (*QueryOpenInputRequestsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method OpenInputRequests not implemented")
+}
+func (*UnimplementedQueryServer) BondByReceiptKey(ctx context.Context, req *QueryBondByReceiptKeyRequest) (*QueryBondByReceiptKeyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method BondByReceiptKey not implemented")
 }
 
 func RegisterQueryServer(s grpc1.Server, srv QueryServer) {
@@ -1421,6 +2126,96 @@ func _Query_Disputes_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_DisputesByDefender_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryDisputesByDefenderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).DisputesByDefender(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.infer.v1.Query/DisputesByDefender",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).DisputesByDefender(ctx, req.(*QueryDisputesByDefenderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_DisputesByChallenger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryDisputesByChallengerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).DisputesByChallenger(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.infer.v1.Query/DisputesByChallenger",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).DisputesByChallenger(ctx, req.(*QueryDisputesByChallengerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ClaimsByProvider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryClaimsByProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ClaimsByProvider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.infer.v1.Query/ClaimsByProvider",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ClaimsByProvider(ctx, req.(*QueryClaimsByProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_OpenInputRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryOpenInputRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).OpenInputRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.infer.v1.Query/OpenInputRequests",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).OpenInputRequests(ctx, req.(*QueryOpenInputRequestsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_BondByReceiptKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryBondByReceiptKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).BondByReceiptKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/prova.infer.v1.Query/BondByReceiptKey",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).BondByReceiptKey(ctx, req.(*QueryBondByReceiptKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Query_serviceDesc = _Query_serviceDesc
 var _Query_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "prova.infer.v1.Query",
@@ -1465,6 +2260,26 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Disputes",
 			Handler:    _Query_Disputes_Handler,
+		},
+		{
+			MethodName: "DisputesByDefender",
+			Handler:    _Query_DisputesByDefender_Handler,
+		},
+		{
+			MethodName: "DisputesByChallenger",
+			Handler:    _Query_DisputesByChallenger_Handler,
+		},
+		{
+			MethodName: "ClaimsByProvider",
+			Handler:    _Query_ClaimsByProvider_Handler,
+		},
+		{
+			MethodName: "OpenInputRequests",
+			Handler:    _Query_OpenInputRequests_Handler,
+		},
+		{
+			MethodName: "BondByReceiptKey",
+			Handler:    _Query_BondByReceiptKey_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -2174,6 +2989,510 @@ func (m *QueryDisputesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryDisputesByDefenderRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryDisputesByDefenderRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryDisputesByDefenderRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.OpenOnly {
+		i--
+		if m.OpenOnly {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Defender) > 0 {
+		i -= len(m.Defender)
+		copy(dAtA[i:], m.Defender)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Defender)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryDisputesByDefenderResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryDisputesByDefenderResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryDisputesByDefenderResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Disputes) > 0 {
+		for iNdEx := len(m.Disputes) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Disputes[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryDisputesByChallengerRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryDisputesByChallengerRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryDisputesByChallengerRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.OpenOnly {
+		i--
+		if m.OpenOnly {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Challenger) > 0 {
+		i -= len(m.Challenger)
+		copy(dAtA[i:], m.Challenger)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Challenger)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryDisputesByChallengerResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryDisputesByChallengerResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryDisputesByChallengerResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Disputes) > 0 {
+		for iNdEx := len(m.Disputes) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Disputes[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryClaimsByProviderRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryClaimsByProviderRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryClaimsByProviderRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryClaimsByProviderResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryClaimsByProviderResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryClaimsByProviderResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Claims) > 0 {
+		for iNdEx := len(m.Claims) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Claims[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ClaimInputRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ClaimInputRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ClaimInputRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Request.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	{
+		size, err := m.Claim.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOpenInputRequestsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOpenInputRequestsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOpenInputRequestsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOpenInputRequestsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOpenInputRequestsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOpenInputRequestsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Requests) > 0 {
+		for iNdEx := len(m.Requests) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Requests[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryBondByReceiptKeyRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryBondByReceiptKeyRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryBondByReceiptKeyRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.KeyId) > 0 {
+		i -= len(m.KeyId)
+		copy(dAtA[i:], m.KeyId)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.KeyId)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryBondByReceiptKeyResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryBondByReceiptKeyResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryBondByReceiptKeyResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Unbondings) > 0 {
+		for iNdEx := len(m.Unbondings) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Unbondings[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x12
+		}
+	}
+	{
+		size, err := m.Bond.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -2448,6 +3767,199 @@ func (m *QueryDisputesResponse) Size() (n int) {
 	if m.Pagination != nil {
 		l = m.Pagination.Size()
 		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryDisputesByDefenderRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Defender)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.OpenOnly {
+		n += 2
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryDisputesByDefenderResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Disputes) > 0 {
+		for _, e := range m.Disputes {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryDisputesByChallengerRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Challenger)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.OpenOnly {
+		n += 2
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryDisputesByChallengerResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Disputes) > 0 {
+		for _, e := range m.Disputes {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryClaimsByProviderRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryClaimsByProviderResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Claims) > 0 {
+		for _, e := range m.Claims {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *ClaimInputRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Claim.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	l = m.Request.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryOpenInputRequestsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryOpenInputRequestsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Requests) > 0 {
+		for _, e := range m.Requests {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryBondByReceiptKeyRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.KeyId)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryBondByReceiptKeyResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Bond.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	if len(m.Unbondings) > 0 {
+		for _, e := range m.Unbondings {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
 	}
 	return n
 }
@@ -4211,6 +5723,1313 @@ func (m *QueryDisputesResponse) Unmarshal(dAtA []byte) error {
 				m.Pagination = &query.PageResponse{}
 			}
 			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryDisputesByDefenderRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryDisputesByDefenderRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryDisputesByDefenderRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Defender", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Defender = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OpenOnly", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.OpenOnly = bool(v != 0)
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryDisputesByDefenderResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryDisputesByDefenderResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryDisputesByDefenderResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Disputes", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Disputes = append(m.Disputes, Dispute{})
+			if err := m.Disputes[len(m.Disputes)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryDisputesByChallengerRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryDisputesByChallengerRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryDisputesByChallengerRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Challenger", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Challenger = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OpenOnly", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.OpenOnly = bool(v != 0)
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryDisputesByChallengerResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryDisputesByChallengerResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryDisputesByChallengerResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Disputes", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Disputes = append(m.Disputes, Dispute{})
+			if err := m.Disputes[len(m.Disputes)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryClaimsByProviderRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryClaimsByProviderRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryClaimsByProviderRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryClaimsByProviderResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryClaimsByProviderResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryClaimsByProviderResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Claims", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Claims = append(m.Claims, Claim{})
+			if err := m.Claims[len(m.Claims)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ClaimInputRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ClaimInputRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ClaimInputRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Claim", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Claim.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Request", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Request.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOpenInputRequestsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOpenInputRequestsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOpenInputRequestsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOpenInputRequestsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOpenInputRequestsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOpenInputRequestsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Requests", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Requests = append(m.Requests, ClaimInputRequest{})
+			if err := m.Requests[len(m.Requests)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryBondByReceiptKeyRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryBondByReceiptKeyRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryBondByReceiptKeyRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeyId", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.KeyId = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryBondByReceiptKeyResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryBondByReceiptKeyResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryBondByReceiptKeyResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Bond", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Bond.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Unbondings", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Unbondings = append(m.Unbondings, Unbonding{})
+			if err := m.Unbondings[len(m.Unbondings)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex
