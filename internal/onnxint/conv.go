@@ -214,6 +214,8 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 	w := int(c1 - c0)
 	var x16 []int16 // the input as int16, made on first use
 	for n := 0; n < k.n; n++ {
+		var xpad *[]int16 // batch n's padded input, made on first use
+		var hp, wp int
 		for g := 0; g < k.group; g++ {
 			// Output channels of this group inside the chunk, local to the group.
 			m0, m1 := max(int(c0)-g*k.mg, 0), min(int(c1)-g*k.mg, k.mg)
@@ -230,7 +232,15 @@ func (k *convKernel) exec(st any, in []*Tensor, c0, c1 int64, out *Tensor) {
 						x16[i] = int16(v)
 					}
 				}
-				k.tileSIMD(s, f, x16, n, g, m0, m1, c0, w, zwAny, corr, zws, tile16, sums, out)
+				if f.np <= pairsMax {
+					if xpad == nil {
+						xpad, hp, wp = k.padded(xt.I, n, s.zx)
+						defer putI16(xpad)
+					}
+					k.tileT(s, f, *xpad, hp, wp, g, m0, m1, n*w-int(c0), zwAny, corr, zws, sums, out)
+				} else {
+					k.tileSIMD(s, f, x16, n, g, m0, m1, c0, w, zwAny, corr, zws, tile16, sums, out)
+				}
 				continue
 			}
 			me := f.base(m0)
@@ -311,14 +321,7 @@ func (k *convKernel) tileSIMD(s *convState, f *packed, x []int16, n, g, m0, m1 i
 			if len(s.rq) > 1 {
 				r = &s.rq[mg]
 			}
-			for i := range dst {
-				v := int64(col[i*stride]) - zw*sums[i] + cr
-				if y, ok := r.quick(v); ok {
-					dst[i] = y
-				} else {
-					dst[i] = r.applySlow(v)
-				}
-			}
+			r.row(dst, col, stride, zw, sums, cr)
 		}
 	}
 }
@@ -474,4 +477,120 @@ func (k *convKernel) gatherX16(x []int16, n, g, p int, zx int64, row []int16, su
 		total += int64(v)
 	}
 	return total
+}
+
+// padded returns batch n's input as int16 planes with the pads filled
+// with the zero point: C planes of hp×wp.
+func (k *convKernel) padded(x []int32, n int, zx int64) (buf *[]int16, hp, wp int) {
+	wn := &k.win
+	ih, iw := wn.in[0], wn.in[1]
+	hp = max(ih+wn.pb[0]+wn.pe[0], (wn.out[0]-1)*wn.s[0]+(wn.k[0]-1)*wn.d[0]+1)
+	wp = max(iw+wn.pb[1]+wn.pe[1], (wn.out[1]-1)*wn.s[1]+(wn.k[1]-1)*wn.d[1]+1)
+	buf = getI16(k.c * hp * wp)
+	b := *buf
+	z := int16(zx)
+	for i := range b {
+		b[i] = z
+	}
+	for c := 0; c < k.c; c++ {
+		src := x[(n*k.c+c)*ih*iw:]
+		for y := 0; y < ih; y++ {
+			dst := b[(c*hp+y+wn.pb[0])*wp+wn.pb[1]:][:iw]
+			for i, v := range src[y*iw : y*iw+iw] {
+				dst[i] = int16(v)
+			}
+		}
+	}
+	return buf, hp, wp
+}
+
+// tileT computes batch n, group g, group-local output channels [m0, m1)
+// with the transposed SIMD kernel: a tile of patches is laid out as
+// int16 pairs by patch index, read straight from the padded input (no
+// bounds checks), and convT8AVX2 forms the sums of 8 output channels for
+// 8 patches at a time, with no horizontal additions.
+func (k *convKernel) tileT(s *convState, f *packed, x []int16, hp, wp int, g, m0, m1 int, nOut int, zwAny bool,
+	corr, zws []int64, sums []int64, out *Tensor) {
+	wn := &k.win
+	P := wn.positions()
+	np := f.np
+	// Offsets in the padded input of each patch element k = (c, ki, kj)
+	// relative to the patch origin; an odd k count pads with a zero read
+	// (offset −1 marks it).
+	dp := getI32(2 * np)
+	defer putI32(dp)
+	d := *dp
+	i := 0
+	for c := 0; c < k.cg; c++ {
+		for ki := 0; ki < wn.k[0]; ki++ {
+			for kj := 0; kj < wn.k[1]; kj++ {
+				d[i] = int32(((g*k.cg+c)*hp+ki*wn.d[0])*wp + kj*wn.d[1])
+				i++
+			}
+		}
+	}
+	odd := i < 2*np
+	if odd {
+		d[i] = 0
+	}
+	xp := getI32(np * patchTile)
+	defer putI32(xp)
+	xt := *xp
+	op := getI32(8 * patchTile)
+	defer putI32(op)
+	o32 := *op
+	var org [patchTile]int32
+	for p0 := 0; p0 < P; p0 += patchTile {
+		p1 := min(p0+patchTile, P)
+		cnt := p1 - p0
+		pt := (cnt + 7) &^ 7
+		for i := 0; i < cnt; i++ {
+			oy, ox := (p0+i)/wn.out[1], (p0+i)%wn.out[1]
+			org[i] = int32(oy*wn.s[0]*wp + ox*wn.s[1])
+		}
+		for j := 0; j < np; j++ {
+			d0, d1 := d[2*j], d[2*j+1]
+			row := xt[j*pt : j*pt+pt]
+			if odd && j == np-1 {
+				for i, o := range org[:cnt] {
+					row[i] = int32(uint16(x[o+d0]))
+				}
+			} else {
+				for i, o := range org[:cnt] {
+					row[i] = int32(uint32(uint16(x[o+d0])) | uint32(uint16(x[o+d1]))<<16)
+				}
+			}
+			clear(row[cnt:])
+		}
+		if zwAny {
+			for i := range sums[:cnt] {
+				var t int64
+				for j := 0; j < np; j++ {
+					v := xt[j*pt+i]
+					t += int64(int16(v)) + int64(int16(v>>16))
+				}
+				sums[i] = t
+			}
+		}
+		for mb := m0 &^ 7; mb < m1; mb += 8 {
+			convT8AVX2(&xt[0], &f.t[mb*np], np, pt, &o32[0])
+			for m := max(m0, mb); m < min(m1, mb+8); m++ {
+				mg := g*k.mg + m
+				zw, cr := zws[mg], corr[mg]
+				dst := out.I[(nOut+mg)*P:][p0:p1]
+				col := o32[(m-mb)*pt:]
+				if !k.quant {
+					for i := range dst {
+						dst[i] = int32(int64(col[i]) - zw*sums[i] + cr)
+					}
+					continue
+				}
+				r := &s.rq[0]
+				if len(s.rq) > 1 {
+					r = &s.rq[mg]
+				}
+				r.row(dst, col, 1, zw, sums, cr)
+			}
+		}
+	}
 }

@@ -23,7 +23,16 @@ type packed struct {
 	q      []int16
 	kp     int
 	colSum []int64 // Σ_k b[k][j]
+
+	// For the transposed SIMD kernel (convT8AVX2): B's columns as rows of
+	// np int16 pairs, rows padded to a multiple of 8 with zeros.
+	t  []int32
+	np int
 }
+
+// pairsMax bounds np for convT8AVX2: each int32 lane sums np pairs of
+// products of magnitude ≤ 255², which stays below 2^31 for np ≤ 16384.
+const pairsMax = 16384
 
 // simdBlock bounds the rows of one SIMD call: each int32 lane then sums at
 // most 16384/16 pairs of products of magnitude ≤ 255², and the total of
@@ -54,6 +63,15 @@ func packB(b []int32, k, n, rs, cs int, ta, tb DType) *packed {
 				col[kk] = int16(v)
 			}
 			p.colSum[j] = sum
+		}
+		p.np = (k + 1) / 2
+		p.t = make([]int32, ((n+7)&^7)*p.np)
+		for j := 0; j < n; j++ {
+			col := p.q[j*kp : j*kp+2*p.np] // zero beyond k
+			row := p.t[j*p.np : (j+1)*p.np]
+			for i := range row {
+				row[i] = int32(uint32(uint16(col[2*i])) | uint32(uint16(col[2*i+1]))<<16)
+			}
 		}
 		return p
 	}

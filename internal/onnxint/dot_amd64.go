@@ -13,3 +13,6 @@ func dot4AVX2(a, w *int16, kp, stride int, out *[4]int32)
 
 //go:noescape
 func dot8AVX2(a, w *int16, kp, stride int, out *[8]int32)
+
+//go:noescape
+func convT8AVX2(x, w *int32, np, pt int, out *int32)

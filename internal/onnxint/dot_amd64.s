@@ -109,3 +109,99 @@ loop8:
 	VMOVDQU    Y1, (R8)
 	VZEROUPPER
 	RET
+
+// func convT8AVX2(x, w *int32, np, pt int, out *int32)
+//
+// For 8 weight rows m and pt patches (pt a positive multiple of 8):
+// out[m·pt+p] = Σ_{j<np} madd(x[j·pt+p], w[m·np+j]), where each int32
+// holds two int16 values and madd multiplies them pairwise and adds
+// (VPMADDWD): the sums of products of patch p and row m over 2·np
+// elements. np is positive; the caller bounds it so that no int32
+// overflows.
+TEXT ·convT8AVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ np+16(FP), CX
+	MOVQ pt+24(FP), DX
+	MOVQ out+32(FP), R8
+	SHLQ $2, DX          // pt in bytes: the stride of x rows and out rows
+	MOVQ CX, AX
+	SHLQ $2, AX          // np in bytes: the stride of w rows
+	LEAQ (DI)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	LEAQ (R11)(AX*1), R12
+	LEAQ (R12)(AX*1), R13
+	LEAQ (R13)(AX*1), R14
+	LEAQ (R14)(AX*1), R15
+
+block:
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ  SI, AX         // x[0][block]
+	XORQ  BX, BX         // j·4
+
+pair:
+	VMOVDQU      (AX), Y8
+	VPBROADCASTD (DI)(BX*1), Y9
+	VPMADDWD     Y9, Y8, Y9
+	VPADDD       Y9, Y0, Y0
+	VPBROADCASTD (R9)(BX*1), Y10
+	VPMADDWD     Y10, Y8, Y10
+	VPADDD       Y10, Y1, Y1
+	VPBROADCASTD (R10)(BX*1), Y11
+	VPMADDWD     Y11, Y8, Y11
+	VPADDD       Y11, Y2, Y2
+	VPBROADCASTD (R11)(BX*1), Y12
+	VPMADDWD     Y12, Y8, Y12
+	VPADDD       Y12, Y3, Y3
+	VPBROADCASTD (R12)(BX*1), Y9
+	VPMADDWD     Y9, Y8, Y9
+	VPADDD       Y9, Y4, Y4
+	VPBROADCASTD (R13)(BX*1), Y10
+	VPMADDWD     Y10, Y8, Y10
+	VPADDD       Y10, Y5, Y5
+	VPBROADCASTD (R14)(BX*1), Y11
+	VPMADDWD     Y11, Y8, Y11
+	VPADDD       Y11, Y6, Y6
+	VPBROADCASTD (R15)(BX*1), Y12
+	VPMADDWD     Y12, Y8, Y12
+	VPADDD       Y12, Y7, Y7
+	ADDQ         DX, AX
+	ADDQ         $4, BX
+	DECQ         CX
+	JNZ          pair
+
+	// Store the 8 rows' sums for this block of 8 patches.
+	MOVQ    R8, AX
+	VMOVDQU Y0, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y1, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y2, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y3, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y4, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y5, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y6, (AX)
+	ADDQ    DX, AX
+	VMOVDQU Y7, (AX)
+
+	MOVQ np+16(FP), CX
+	ADDQ $32, SI
+	ADDQ $32, R8
+	MOVQ SI, AX
+	SUBQ x+0(FP), AX
+	CMPQ AX, DX
+	JLT  block
+	VZEROUPPER
+	RET
