@@ -232,6 +232,11 @@ func TestInferTestnet(t *testing.T) {
 		if d.Outcome != "OUTCOME_CHALLENGER_WON" || last.Kind != "timeout" || mustInt(t, last.Height) != mustInt(t, d.Deadline) {
 			t.Fatalf("dispute %s: %+v", id, d)
 		}
+		var claim restClaim
+		n.get(t, 3, "/prova/infer/v1/claims/"+c, &claim)
+		if claim.Claim.Status != "CLAIM_STATUS_REFUTED" {
+			t.Fatalf("claim %s after its provider missed a move: %+v", c, claim.Claim)
+		}
 		if got := n.bond(t, 3, bob.String()).Amount.Amount; mustInt(t, bond.Amount.Amount)-mustInt(t, got) != stake {
 			t.Fatalf("bob's bond went from %s to %s; a lost dispute takes %d", bond.Amount.Amount, got, stake)
 		}
