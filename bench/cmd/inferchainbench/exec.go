@@ -40,17 +40,23 @@ type execModel struct {
 	note   string
 }
 
-// throughput is MsgRunModel's delivery speed for one model.
+// throughput is MsgRunModel's delivery speed for one model. The times
+// are medians (of blocks, of runs): the machines these run on are shared,
+// and a median shrugs off the blocks another process slowed down.
 type throughput struct {
 	model             string
 	cost              int64
 	runs              int
-	deliver, baseline time.Duration // all run blocks; as many bank sends
+	deliver, baseline time.Duration // per tx: median block of runs, of bank sends
 	gasUsed           int64         // per run
 	load, run         time.Duration // onnxint.Load and traced Run alone, per run
 }
 
-func (f throughput) macs() float64 { return float64(f.cost) * float64(f.runs) }
+// median returns the median of ds (which it sorts).
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
 
 // runExec measures MsgRunModel inside FinalizeBlock for the MNIST models
 // and brackets the largest model the chain runs with two synthetic ones.
@@ -171,10 +177,10 @@ func modelID(file []byte) (string, error) {
 	return s.String(), nil
 }
 
-// runBlocks delivers blocks of n txs made by mk and returns the total
-// FinalizeBlock time and the results.
+// runBlocks delivers blocks of n txs made by mk and returns the median
+// FinalizeBlock time per tx and the results.
 func (c *chain) runBlocks(blocks, n int, mk func() ([]byte, error)) (time.Duration, []blockResult, error) {
-	var total time.Duration
+	var times []time.Duration
 	var out []blockResult
 	for range blocks {
 		txs := make([][]byte, n)
@@ -191,10 +197,10 @@ func (c *chain) runBlocks(blocks, n int, mk func() ([]byte, error)) (time.Durati
 		if err := r.mustOK(); err != nil {
 			return 0, nil, err
 		}
-		total += r.deliver
+		times = append(times, r.deliver)
 		out = append(out, r)
 	}
-	return total, out, nil
+	return median(times) / time.Duration(n), out, nil
 }
 
 // bankBaseline delivers as many bank sends as measure delivers runs: the
@@ -231,15 +237,16 @@ func (c *chain) measure(m *execModel, blocks, n int, baseline time.Duration) (th
 }
 
 // runtimeAlone times onnxint.Load of the file and a traced Run, as
-// MsgRunModel does them, outside the chain.
+// MsgRunModel does them, outside the chain (medians of n).
 func runtimeAlone(m *execModel, n int) (load, run time.Duration, err error) {
-	for range n {
+	loads, runs := make([]time.Duration, n), make([]time.Duration, n)
+	for i := range n {
 		start := time.Now()
 		model, err := onnxint.Load(m.file)
 		if err != nil {
 			return 0, 0, err
 		}
-		load += time.Since(start)
+		loads[i] = time.Since(start)
 		inputs, err := decodeInputs(m.inputs, len(model.Inputs()))
 		if err != nil {
 			return 0, 0, err
@@ -248,9 +255,9 @@ func runtimeAlone(m *execModel, n int) (load, run time.Duration, err error) {
 		if _, err := model.Run(inputs, onnxint.Options{Trace: true}); err != nil {
 			return 0, 0, err
 		}
-		run += time.Since(start)
+		runs[i] = time.Since(start)
 	}
-	return load / time.Duration(n), run / time.Duration(n), nil
+	return median(loads), median(runs), nil
 }
 
 func decodeInputs(b []byte, n int) ([]*onnxint.Tensor, error) {
@@ -272,13 +279,12 @@ func printThroughput(w io.Writer, figs []throughput) {
 	fmt.Fprintf(w, "  %-10s %9s %6s %11s %12s %11s %12s %12s %11s %12s\n", "model", "MACs", "runs", "gas/run", "deliver/run", "MAC/s",
 		"bank tx", "net MAC/s", "load", "traced run")
 	for _, f := range figs {
-		per := f.deliver / time.Duration(f.runs)
-		bank := f.baseline / time.Duration(f.runs)
-		fmt.Fprintf(w, "  %-10s %9d %6d %11d %12s %11s %12s %12s %11s %12s\n", f.model, f.cost, f.runs, f.gasUsed, round(per),
-			rate(f.macs(), f.deliver), round(bank), rate(f.macs(), f.deliver-f.baseline), round(f.load), round(f.run))
+		fmt.Fprintf(w, "  %-10s %9d %6d %11d %12s %11s %12s %12s %11s %12s\n", f.model, f.cost, f.runs, f.gasUsed, round(f.deliver),
+			rate(float64(f.cost), f.deliver), round(f.baseline), rate(float64(f.cost), f.deliver-f.baseline), round(f.load), round(f.run))
 	}
-	fmt.Fprintln(w, "  MAC/s: multiply-accumulates over FinalizeBlock time; net: less the time of as many bank sends;")
-	fmt.Fprintln(w, "  load and traced run: onnxint.Load and Run(Trace) alone, which MsgRunModel does once per message.")
+	fmt.Fprintln(w, "  deliver/run: FinalizeBlock time of the median block over its txs; MAC/s: the model's cost over it; net: over it")
+	fmt.Fprintln(w, "  less a bank send's (median block of as many); load and traced run: onnxint.Load and Run(Trace) alone (medians),")
+	fmt.Fprintln(w, "  which MsgRunModel does once per message.")
 }
 
 // limits runs the synthetic model at max_run_cost and the one a unit over
@@ -289,7 +295,7 @@ func (c *chain) limits(w io.Writer, p infertypes.Params, fits, over *execModel, 
 		return err
 	}
 	var ok blockResult
-	var delivers []time.Duration
+	delivers := make([]time.Duration, 0, limitRuns)
 	for range limitRuns {
 		tx, err := c.sign("bob", txGas, &infertypes.MsgRunModel{Sender: bob.String(), ModelId: fits.id, Inputs: fits.inputs})
 		if err != nil {
@@ -315,13 +321,13 @@ func (c *chain) limits(w io.Writer, p infertypes.Params, fits, over *execModel, 
 	if refused.Code == 0 {
 		return fmt.Errorf("%s (cost %d) ran on chain", over.name, over.cost)
 	}
-	slices.Sort(delivers)
+	deliver := median(delivers)
 	gas := ok.txs[0].GasUsed
 	charged := int64(p.MaxRunCost * p.GasPerMac)
 	overhead := gas - charged
 	fmt.Fprintf(w, "  %s: %s = %d MACs, file %d B, inputs %d B\n", fits.name, fits.note, fits.cost, len(fits.file), len(fits.inputs))
 	fmt.Fprintf(w, "    runs: gas used %d (%d for the MACs, %d for the tx bytes, signature and stored outputs), FinalizeBlock median %s (%s MAC/s)\n",
-		gas, charged, overhead, round(delivers[len(delivers)/2]), rate(float64(fits.cost), delivers[len(delivers)/2]))
+		gas, charged, overhead, round(deliver), rate(float64(fits.cost), deliver))
 	fmt.Fprintf(w, "  %s: %s = %d MACs\n    refused: %s/%d %s\n", over.name, over.note, over.cost, refused.Codespace, refused.Code, firstLine(refused.Log))
 	switch mg := c.maxBlockGas(); {
 	case mg < 0:
