@@ -178,6 +178,11 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 		defer m.arenas.Put(ar)
 	}
 	vals := make([]*Tensor, len(m.nodes))
+	// A traced run's outputs live in one block per element slice type.
+	var blk *block
+	if opt.Trace {
+		blk = m.newBlock()
+	}
 	get := func(v *val) *Tensor {
 		if v.prod == nil {
 			return inputs[v.input]
@@ -201,14 +206,14 @@ func (m *Model) Run(inputs []*Tensor, opt Options) (*Result, error) {
 			}
 			full = ar.vals[i]
 		} else {
-			full = newTensor(n.out.typ, n.out.dims)
+			full = blk.tensor(n.out.typ, n.out.dims)
 		}
 		n.k.exec(n.st, in, 0, n.c, full)
 		if opt.Trace {
 			for i, si := range n.chunks {
 				st := full
 				if len(n.chunks) > 1 {
-					st = sliceAxis1(full, n.bounds[i], n.bounds[i+1])
+					st = chunkView(full, n.bounds[i], n.bounds[i+1])
 				}
 				res.States[si+1] = []*Tensor{st}
 				hash(si+1, st)
@@ -355,4 +360,60 @@ func (m *Model) assemble(v *val, states map[int][]*Tensor) (*Tensor, error) {
 		putChunk(full, t, p.bounds[i], p.bounds[i+1])
 	}
 	return full, nil
+}
+
+// block hands out the element storage of a traced run's node outputs from
+// one allocation per element type (sized at load time).
+type block struct {
+	i []int32
+	f []uint32
+	t []Tensor
+}
+
+func (m *Model) newBlock() *block {
+	var ni, nf int64
+	for _, n := range m.nodes {
+		c := numel(n.out.dims)
+		if n.out.typ == Float {
+			nf += c
+		} else if n.out.typ != Int64 {
+			ni += c
+		}
+	}
+	return &block{i: make([]int32, ni), f: make([]uint32, nf), t: make([]Tensor, 0, len(m.nodes))}
+}
+
+func (b *block) tensor(typ DType, dims []int64) *Tensor {
+	n := numel(dims)
+	b.t = append(b.t, Tensor{Type: typ, Dims: dims})
+	t := &b.t[len(b.t)-1]
+	switch typ {
+	case Float:
+		t.F, b.f = b.f[:n:n], b.f[n:]
+	case Int64:
+		t.I64 = make([]int64, n)
+	default:
+		t.I, b.i = b.i[:n:n], b.i[n:]
+	}
+	return t
+}
+
+// chunkView is the part [c0,c1) of t along axis 1: a view sharing t's
+// elements when they are contiguous (dim 0 is 1), else a copy.
+func chunkView(t *Tensor, c0, c1 int64) *Tensor {
+	if len(t.Dims) < 2 || t.Dims[0] != 1 {
+		return sliceAxis1(t, c0, c1)
+	}
+	_, _, inner := split1(t.Dims)
+	v := &Tensor{Type: t.Type, Dims: chunkDims(t.Dims, c0, c1)}
+	a, b := c0*inner, c1*inner
+	switch t.Type {
+	case Float:
+		v.F = t.F[a:b:b]
+	case Int64:
+		v.I64 = t.I64[a:b:b]
+	default:
+		v.I = t.I[a:b:b]
+	}
+	return v
 }
