@@ -122,8 +122,9 @@
 // bounded by blocking K), and otherwise with portable Go that packs three
 // 21-bit lanes into each 64-bit multiply; the purego build tag forces the
 // portable kernel. Both compute the same integers. A plain Run reuses an
-// arena of node outputs; a traced Run keeps every state, and hashes states
-// over 64 KiB on other goroutines while it computes.
+// arena of node outputs; a traced Run keeps every state (node outputs
+// from one block per run, chunks of batch-1 outputs as views) and hashes
+// them inline.
 //
 // # Limits
 //
