@@ -4,8 +4,6 @@ import (
 	"fmt"
 )
 
-
-
 // Caps on a program's cost, so that sums never overflow.
 const (
 	maxNodeCost  = 1 << 48
