@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/prova-network/prova/internal/onnx/onnxpb"
 )
@@ -169,22 +170,26 @@ func appendEncoding(b []byte, t *Tensor) []byte {
 	for _, d := range t.Dims {
 		b = binary.BigEndian.AppendUint64(b, uint64(d))
 	}
+	// Grow once, then store by index.
+	off, n := len(b), t.Len()*t.Type.width()
+	b = slices.Grow(b, n)[:off+n]
+	e := b[off:]
 	switch t.Type {
 	case Uint8, Int8:
-		for _, v := range t.I {
-			b = append(b, byte(v))
+		for i, v := range t.I {
+			e[i] = byte(v)
 		}
 	case Int32:
-		for _, v := range t.I {
-			b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		for i, v := range t.I {
+			binary.LittleEndian.PutUint32(e[4*i:], uint32(v))
 		}
 	case Float:
-		for _, v := range t.F {
-			b = binary.LittleEndian.AppendUint32(b, v)
+		for i, v := range t.F {
+			binary.LittleEndian.PutUint32(e[4*i:], v)
 		}
 	case Int64:
-		for _, v := range t.I64 {
-			b = binary.LittleEndian.AppendUint64(b, uint64(v))
+		for i, v := range t.I64 {
+			binary.LittleEndian.PutUint64(e[8*i:], uint64(v))
 		}
 	}
 	return b
