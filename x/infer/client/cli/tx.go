@@ -165,17 +165,19 @@ func runCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run MODEL_ID INPUTS_FILE",
 		Short: "Run a stored model on chain (gas: its cost times gas_per_mac)",
-		Long: `Run a model stored whole on chain. INPUTS_FILE holds the graph inputs as
-canonical tensor encodings (docs/INFERENCE.md §1), concatenated in graph
-input order. The outputs, output digest and trace root are recorded under
-a run ID (provad q infer run RUN_ID). Give enough --gas.`,
+		Long: `Run a model stored whole on chain. INPUTS_FILE is a .npy file or JSON (a
+nested array, or an object from input names to arrays), as 'provad infer run'
+reads, converted with the input types the chain records for the model; or
+the graph inputs as canonical tensor encodings (docs/INFERENCE.md §1),
+concatenated in graph input order. The outputs, output digest and trace root
+are recorded under a run ID (provad q infer run RUN_ID). Give enough --gas.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
 			if err != nil {
 				return err
 			}
-			inputs, err := readFile(args[1], types.MaxInputBytes, "inputs file")
+			inputs, err := readInputs(cmd, clientCtx, args[0], args[1])
 			if err != nil {
 				return err
 			}
