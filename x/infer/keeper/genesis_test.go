@@ -14,8 +14,9 @@ import (
 
 // activity leaves one of everything: executables (whole, fake), a run,
 // bonds with and without a receipt key, an unbonding entry, final,
-// refuted and disputed claims, a batch, a receipt claim, input requests
-// answered and open, running and settled disputes.
+// refuted and disputed claims, a batch, receipt claims (one recorded by an
+// input request), input requests answered and open, running and settled
+// disputes, a bond with an endpoint.
 func activity(t *testing.T, f *fixture) {
 	t.Helper()
 	model, m := f.realModel(t)
@@ -25,7 +26,9 @@ func activity(t *testing.T, f *fixture) {
 	}
 	pub, priv := receiptKey("bob")
 	f.bond(t, "bob", 3*minBond, hex.EncodeToString(pub))
-	f.bond(t, "alice", minBond, "")
+	if _, err := f.msgs.Bond(f.ctx, &types.MsgBond{Provider: addr("alice"), Amount: coin(minBond), Endpoint: "https://alice.example/infer"}); err != nil {
+		t.Fatal(err)
+	}
 	f.postClaim(t, "alice", honest()) // final at the end
 	if _, err := f.msgs.Unbond(f.ctx, &types.MsgUnbond{Provider: addr("alice"), Amount: coin(minBond / 2)}); err != nil {
 		t.Fatal(err)
@@ -52,6 +55,10 @@ func activity(t *testing.T, f *fixture) {
 	if _, err := f.msgs.PostClaimBatch(f.ctx, &types.MsgPostClaimBatch{Provider: addr("bob"), Root: hash("root"), Count: 7}); err != nil {
 		t.Fatal(err)
 	}
+	requested := f.anchorPair(signedReceipt(t, priv, lying(6), fakeTraceSize, false))
+	if _, err := f.msgs.RequestInput(f.ctx, &types.MsgRequestInput{Challenger: addr("dave"), Receipt: receiptRef(requested)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.msgs.ChallengeReceipt(f.ctx, f.anchorPair(signedReceipt(t, priv, lying(3), fakeTraceSize, false))); err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +72,8 @@ func TestGenesisRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gs.Executables) != 2 || len(gs.Runs) != 1 || len(gs.Bonds) != 2 || len(gs.Unbondings) != 1 || len(gs.Claims) != 5 ||
-		len(gs.Batches) != 1 || len(gs.InputRequests) != 2 || len(gs.Disputes) != 3 || gs.LastDisputeId != 3 {
+	if len(gs.Executables) != 2 || len(gs.Runs) != 1 || len(gs.Bonds) != 2 || len(gs.Unbondings) != 1 || len(gs.Claims) != 6 ||
+		len(gs.Batches) != 1 || len(gs.InputRequests) != 3 || len(gs.Disputes) != 3 || gs.LastDisputeId != 3 {
 		t.Fatalf("exported %d executables, %d runs, %d bonds, %d unbondings, %d claims, %d batches, %d requests, %d disputes",
 			len(gs.Executables), len(gs.Runs), len(gs.Bonds), len(gs.Unbondings), len(gs.Claims), len(gs.Batches), len(gs.InputRequests), len(gs.Disputes))
 	}
@@ -136,6 +143,11 @@ func TestGenesisValidateRejects(t *testing.T) {
 		"settled without result": func(gs *types.GenesisState) { gs.Disputes[0].Outcome = types.Outcome_OUTCOME_UNSPECIFIED },
 		"bad bisection range":    func(gs *types.GenesisState) { gs.Disputes[2].Lo = gs.Disputes[2].Hi },
 		"bad params":             func(gs *types.GenesisState) { gs.Params.UnbondingBlocks = 1 },
+		"bad endpoint":           func(gs *types.GenesisState) { gs.Bonds[0].Endpoint = "ftp://alice.example" },
+		"receipt window before its anchoring": func(gs *types.GenesisState) {
+			gs.Claims[len(gs.Claims)-1].WindowEnd = gs.Claims[len(gs.Claims)-1].AnchoredHeight - 1
+		},
+		"anchored height of a claim": func(gs *types.GenesisState) { gs.Claims[0].AnchoredHeight = 3 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			gs, err := f.k.ExportGenesis(f.ctx)
@@ -167,7 +179,7 @@ func TestQueries(t *testing.T) {
 			break
 		}
 	}
-	if len(ids) != 5 || ids[0] != 1 || ids[4] != 5 {
+	if len(ids) != 6 || ids[0] != 1 || ids[5] != 6 {
 		t.Fatalf("paged claims %v", ids)
 	}
 	ds, err := f.q.Disputes(f.ctx, &types.QueryDisputesRequest{})

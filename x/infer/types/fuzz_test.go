@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -35,12 +36,14 @@ func validMsgs() []msgcheck.Msg {
 		&types.MsgRegisterExecutable{Owner: addr(1), ModelId: model, Onnx: []byte("onnx")},
 		&types.MsgRegisterExecutable{Owner: addr(1), ModelId: model, Skeleton: []byte("skeleton"), TensorRoot: h(4)},
 		&types.MsgRunModel{Sender: addr(1), ModelId: model, Inputs: x},
-		&types.MsgBond{Provider: addr(1), Amount: sdk.NewInt64Coin("uprova", 5), ReceiptKey: hex.EncodeToString(h(5))},
+		&types.MsgBond{Provider: addr(1), Amount: sdk.NewInt64Coin("uprova", 5), ReceiptKey: hex.EncodeToString(h(5)), Endpoint: "https://p.example:8443/v"},
 		&types.MsgUnbond{Provider: addr(1), Amount: sdk.NewInt64Coin("uprova", 5)},
 		&types.MsgPostClaim{Provider: addr(1), ModelId: model, InputDigest: h(1), OutputDigest: h(2), TraceRoot: h(3), TraceSize: 9},
 		&types.MsgPostClaimBatch{Provider: addr(1), ModelId: model, Root: h(6), Count: 4},
 		&types.MsgRequestInput{Challenger: addr(2), Claim: types.ClaimRef{ClaimId: 1}},
 		&types.MsgRequestInput{Challenger: addr(2), Claim: types.ClaimRef{BatchId: 1, LeafIndex: 2, Leaf: leaf(), Proof: [][]byte{h(7), h(8)}}},
+		&types.MsgRequestInput{Challenger: addr(2), Receipt: &types.ReceiptRef{LogId: "prova.local/receipts", TreeSize: 3, Index: 1, Entry: []byte("{}"),
+			InclusionProof: [][]byte{h(1), h(2)}}},
 		&types.MsgPostInput{Provider: addr(1), ClaimId: 1, Inputs: x},
 		&types.MsgChallenge{Challenger: addr(2), Claim: types.ClaimRef{ClaimId: 1}, TraceRoot: h(9), OutputDigest: h(2), Bond: sdk.NewInt64Coin("uprova", 5)},
 		&types.MsgChallengeReceipt{Challenger: addr(2), LogId: "prova.local/receipts", TreeSize: 3, Index: 1, Entry: []byte("{}"),
@@ -85,12 +88,17 @@ func FuzzValidateBasic(f *testing.F) {
 				t.Fatalf("accepted %+v", m)
 			}
 		case *types.MsgBond:
-			if !m.Amount.IsPositive() {
-				t.Fatalf("accepted a bond of %s", m.Amount)
+			if !m.Amount.IsPositive() || len(m.Endpoint) > types.MaxEndpointLen ||
+				(m.Endpoint != "" && !strings.HasPrefix(m.Endpoint, "http://") && !strings.HasPrefix(m.Endpoint, "https://")) ||
+				strings.ContainsAny(m.Endpoint, "@?# \x00") {
+				t.Fatalf("accepted a bond of %s at %q", m.Amount, m.Endpoint)
 			}
 		case *types.MsgRequestInput:
-			if (m.Claim.ClaimId == 0) == (m.Claim.BatchId == 0) {
+			if m.Receipt == nil && (m.Claim.ClaimId == 0) == (m.Claim.BatchId == 0) {
 				t.Fatalf("accepted claim ref %+v", m.Claim)
+			}
+			if m.Receipt != nil && (!m.Claim.IsEmpty() || m.Receipt.Index >= m.Receipt.TreeSize || m.Receipt.LogId == "") {
+				t.Fatalf("accepted %+v", m)
 			}
 		case *types.MsgChallengeReceipt:
 			if m.Index >= m.TreeSize || len(m.OutputDigest) != 32 {
@@ -178,11 +186,46 @@ func TestParamsValidate(t *testing.T) {
 		"gas overflow":                  func(p *types.Params) { p.MaxRunCost, p.GasPerMac = 1<<40, 1<<40 },
 		"model cap":                     func(p *types.Params) { p.MaxModelBytes = types.MaxModelBytes + 1 },
 		"zero min bond":                 func(p *types.Params) { p.MinBond.Amount = p.MinBond.Amount.SubRaw(p.MinBond.Amount.Int64()) },
+		"receipt window overflow":       func(p *types.Params) { p.ReceiptWindowBlocks = 1<<32 + 1 },
 	} {
 		p := types.DefaultParams()
 		mutate(&p)
 		if err := p.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestParamsReceiptWindow(t *testing.T) {
+	p := types.DefaultParams()
+	if p.ReceiptWindowBlocks <= p.ChallengeWindowBlocks {
+		t.Fatalf("default receipt window %d is not longer than the claim window %d", p.ReceiptWindowBlocks, p.ChallengeWindowBlocks)
+	}
+	p.ReceiptWindowBlocks = 0 // no limit
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateEndpoint(t *testing.T) {
+	for _, e := range []string{
+		"http://127.0.0.1:8620", "https://infer.example.org", "https://infer.example.org/", "https://a-b.example:443/prova/v1",
+		"http://localhost:1", "http://[::1]:8620", "http://[2001:db8::1]/x", "http://host.example/a_b~c.d",
+		"https://" + strings.Repeat("a", 63) + ".example",
+	} {
+		if err := types.ValidateEndpoint(e); err != nil {
+			t.Errorf("%q: %v", e, err)
+		}
+	}
+	for _, e := range []string{
+		"", "127.0.0.1:8620", "ftp://host", "HTTP://host", "http://", "http://:80", "http://host:", "http://host:0", "http://host:65536",
+		"http://host:+80", "http://host:8o", "http://user@host", "http://user:pw@host", "http://host/?q=1", "http://host/#f",
+		"http://host/a b", "http://host/%20", "http://-host", "http://host-", "http://a..b", "http://host_1", "http://[::1",
+		"http://[::1]x", "http://[zz::1]", "http://[1]", "http://host\x00", "https://" + strings.Repeat("a", 64) + ".example",
+		"http://" + strings.Repeat("a.", 130) + "b", "https://host/" + strings.Repeat("p", types.MaxEndpointLen),
+	} {
+		if err := types.ValidateEndpoint(e); err == nil || !types.ErrInvalidEndpoint.Is(err) {
+			t.Errorf("%q: %v", e, err)
 		}
 	}
 }
