@@ -548,19 +548,52 @@ func (k *convKernel) tileT(s *convState, f *packed, x []int16, hp, wp int, g, m0
 			oy, ox := (p0+i)/wn.out[1], (p0+i)%wn.out[1]
 			org[i] = int32(oy*wn.s[0]*wp + ox*wn.s[1])
 		}
-		for j := 0; j < np; j++ {
-			d0, d1 := d[2*j], d[2*j+1]
-			row := xt[j*pt : j*pt+pt]
-			if odd && j == np-1 {
-				for i, o := range org[:cnt] {
-					row[i] = int32(uint16(x[o+d0]))
+		if wn.s[1] == 1 {
+			// Patches of one output row are consecutive in the padded
+			// input: pair whole row segments.
+			for j := 0; j < np; j++ {
+				d0, d1 := int(d[2*j]), int(d[2*j+1])
+				row := xt[j*pt : j*pt+pt]
+				i := 0
+				for i < cnt {
+					ox := (p0 + i) % wn.out[1]
+					l := min(wn.out[1]-ox, cnt-i)
+					o := int(org[i])
+					dst := row[i : i+l]
+					if odd && j == np-1 {
+						for t, v := range x[o+d0 : o+d0+l] {
+							dst[t] = int32(uint16(v))
+						}
+					} else {
+						s0, s1 := x[o+d0:o+d0+l], x[o+d1:o+d1+l]
+						t := 0
+						if v := l &^ 15; v > 0 {
+							pairs16AVX2(&dst[0], &s0[0], &s1[0], v)
+							t = v
+						}
+						for ; t < l; t++ {
+							dst[t] = int32(uint16(s0[t])) | int32(s1[t])<<16
+						}
+					}
+					i += l
 				}
-			} else {
-				for i, o := range org[:cnt] {
-					row[i] = int32(uint32(uint16(x[o+d0])) | uint32(uint16(x[o+d1]))<<16)
-				}
+				clear(row[cnt:])
 			}
-			clear(row[cnt:])
+		} else {
+			for j := 0; j < np; j++ {
+				d0, d1 := d[2*j], d[2*j+1]
+				row := xt[j*pt : j*pt+pt]
+				if odd && j == np-1 {
+					for i, o := range org[:cnt] {
+						row[i] = int32(uint16(x[o+d0]))
+					}
+				} else {
+					for i, o := range org[:cnt] {
+						row[i] = int32(uint32(uint16(x[o+d0])) | uint32(uint16(x[o+d1]))<<16)
+					}
+				}
+				clear(row[cnt:])
+			}
 		}
 		if zwAny {
 			for i := range sums[:cnt] {

@@ -205,3 +205,30 @@ pair:
 	JLT  block
 	VZEROUPPER
 	RET
+
+// func pairs16AVX2(dst *int32, a, b *int16, n int)
+//
+// dst[i] = a[i] | b[i]<<16 (two int16 in one int32) for i < n, n a positive
+// multiple of 16.
+TEXT ·pairs16AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ n+24(FP), CX
+
+ploop:
+	VMOVDQU    (SI), Y0
+	VMOVDQU    (DI), Y1
+	VPUNPCKLWD Y1, Y0, Y2
+	VPUNPCKHWD Y1, Y0, Y3
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VMOVDQU    Y4, (DX)
+	VMOVDQU    Y5, 32(DX)
+	ADDQ       $32, SI
+	ADDQ       $32, DI
+	ADDQ       $64, DX
+	SUBQ       $16, CX
+	JNZ        ploop
+	VZEROUPPER
+	RET

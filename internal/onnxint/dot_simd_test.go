@@ -102,3 +102,28 @@ func TestConvT8SIMD(t *testing.T) {
 		}
 	}
 }
+
+func TestPairs16SIMD(t *testing.T) {
+	if !haveSIMD {
+		t.Skip("no SIMD kernel in this build")
+	}
+	rng := rand.New(rand.NewPCG(35, 36))
+	for trial := 0; trial < 200; trial++ {
+		n := 16 * (1 + rng.IntN(8))
+		a, b := make([]int16, n), make([]int16, n)
+		for i := range a {
+			a[i], b[i] = int16(rng.Uint32()), int16(rng.Uint32())
+		}
+		dst := make([]int32, n+1)
+		dst[n] = 7
+		pairs16AVX2(&dst[0], &a[0], &b[0], n)
+		for i := 0; i < n; i++ {
+			if dst[i] != pair16(a[i], b[i]) {
+				t.Fatalf("n %d: element %d is %#x, want %#x", n, i, dst[i], pair16(a[i], b[i]))
+			}
+		}
+		if dst[n] != 7 {
+			t.Fatal("wrote past n")
+		}
+	}
+}

@@ -257,6 +257,19 @@ func rqFor(s dy, c int64, sc dy, sy f32, zy int64, typ DType, lo, hi int64) (rq,
 func (r *rq) row(dst, col []int32, stride int, zw int64, sums []int64, cr int64) {
 	m, c, sh, mask, band := r.fast.m64, r.fast.c64, r.fast.s64, r.fast.mask, r.fast.band
 	z, lo, hi := r.z, r.eLo, r.eHi
+	if stride == 1 && zw == 0 {
+		col = col[:len(dst)]
+		for i, a := range col {
+			v := int64(a) + cr
+			u := v*m + c
+			if uint64(v+fixed64XMax) <= 2*fixed64XMax && uint64(u&mask-(fixed64XMax+1)) < band {
+				dst[i] = int32(clamp64(u>>sh+z, lo, hi))
+			} else {
+				dst[i] = r.applySlow(v)
+			}
+		}
+		return
+	}
 	for i := range dst {
 		v := int64(col[i*stride]) + cr
 		if zw != 0 {
