@@ -126,6 +126,17 @@
 // from one block per run, chunks of batch-1 outputs as views) and hashes
 // them inline.
 //
+// Measured on this project's shared 2-core AMD EPYC VM (load 5-9, so each
+// figure is the best of repeated runs), against onnxruntime 1.30 through
+// its C API with one thread and all graph optimizations, on the models of
+// bench_test.go: the MNIST-shaped MLP 784-128-10 runs in 4.5-6 µs here and
+// 5.9 µs in onnxruntime (≈1×); the small CNN (Conv 1→8 5×5, MaxPool,
+// Conv 8→16 5×5, MaxPool, Gemm) in 63-89 µs here and 40-51 µs in
+// onnxruntime (≈0.5-0.6×). Tracing adds SHA-256 over every state and the
+// RFC 6962 root: 1.45-1.5× for the CNN (16 KB of states: 17 µs of digests
+// and 6 µs of root on this VM) and 2.3× for the MLP, whose 3 KB FLOAT
+// input digest alone costs half a plain run.
+//
 // # Limits
 //
 // Load refuses malformed protobuf, files over Limits.MaxBytes, graphs over
