@@ -133,6 +133,11 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{RpcMethod: "InputRequest", Use: "input CLAIM_ID", Short: "Show a claim's input request, with the inputs once posted", PositionalArgs: id("claim_id")},
 				{RpcMethod: "Dispute", Use: "dispute DISPUTE_ID", Short: "Show a dispute with its moves", PositionalArgs: id("dispute_id")},
 				{RpcMethod: "Disputes", Use: "disputes", Short: "List the disputes"},
+				{RpcMethod: "DisputesByDefender", Use: "disputes-by-defender PROVIDER", Short: "List the disputes over a provider's claims (--open-only for the running ones)", PositionalArgs: id("defender")},
+				{RpcMethod: "DisputesByChallenger", Use: "disputes-by-challenger CHALLENGER", Short: "List the disputes a challenger opened (--open-only for the running ones)", PositionalArgs: id("challenger")},
+				{RpcMethod: "ClaimsByProvider", Use: "claims-by-provider PROVIDER", Short: "List a provider's claims", PositionalArgs: id("provider")},
+				{RpcMethod: "OpenInputRequests", Use: "open-input-requests PROVIDER", Short: "List the unanswered input requests on a provider's claims", PositionalArgs: id("provider")},
+				{RpcMethod: "BondByReceiptKey", Use: "bond-by-receipt-key KEY_ID", Short: "Show the bond that binds a receipt key (ed25519:<hex>)", PositionalArgs: id("key_id")},
 			},
 		},
 		// The other messages carry files, digests and proofs, so they have

@@ -39,6 +39,8 @@ const (
 	flagLeaf         = "leaf"
 	flagProof        = "proof"
 	flagBond         = "bond"
+	flagEndpoint     = "endpoint"
+	flagReceipt      = "receipt"
 )
 
 // GetTxCmd returns `provad tx infer`.
@@ -191,8 +193,8 @@ are recorded under a run ID (provad q infer run RUN_ID). Give enough --gas.`,
 func bondCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "bond AMOUNT",
-		Short:   "Escrow a provider bond (and bind the ed25519 key that signs your receipts)",
-		Example: `  provad tx infer bond 10000000uprova --receipt-key 3b6a27bc... --from provider`,
+		Short:   "Escrow a provider bond (and bind the ed25519 key that signs your receipts, set your public endpoint)",
+		Example: `  provad tx infer bond 10000000uprova --receipt-key 3b6a27bc... --endpoint https://infer.example.org --from provider`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
@@ -204,10 +206,12 @@ func bondCmd() *cobra.Command {
 				return fmt.Errorf("amount %q: %w", args[0], err)
 			}
 			key, _ := cmd.Flags().GetString(flagReceiptKey)
-			return send(cmd, clientCtx, &types.MsgBond{Provider: clientCtx.GetFromAddress().String(), Amount: amount, ReceiptKey: key})
+			endpoint, _ := cmd.Flags().GetString(flagEndpoint)
+			return send(cmd, clientCtx, &types.MsgBond{Provider: clientCtx.GetFromAddress().String(), Amount: amount, ReceiptKey: key, Endpoint: endpoint})
 		},
 	}
 	cmd.Flags().String(flagReceiptKey, "", "ed25519 public key of your receipt signer, hex or base64 (bound once)")
+	cmd.Flags().String(flagEndpoint, "", "your public HTTP(S) base URL, where watchers fetch your claims' inputs (replaces the one set before)")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
@@ -341,20 +345,35 @@ func requestInputCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "request-input [CLAIM_ID]",
 		Short: "Ask a claim's provider to publish its inputs (or be slashed)",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Demand the inputs of a claim (CLAIM_ID, or a batch leaf with --batch,
+--leaf-index, --leaf and --proof), or of a logged receipt that carries a
+trace root (--receipt BUNDLE_FILE, a receipt bundle whose checkpoint's size
+the log anchored on chain). The provider must post them (tx infer
+post-input) within input_timeout_blocks or lose a dispute stake to you.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
 			if err != nil {
 				return err
 			}
-			ref, err := claimRef(cmd, args)
-			if err != nil {
+			m := &types.MsgRequestInput{Challenger: clientCtx.GetFromAddress().String()}
+			if path, _ := cmd.Flags().GetString(flagReceipt); path != "" {
+				if len(args) > 0 || cmd.Flags().Changed(flagBatch) {
+					return fmt.Errorf("give CLAIM_ID, --batch or --receipt, one of them")
+				}
+				r, err := receiptRefFromBundle(path)
+				if err != nil {
+					return err
+				}
+				m.Receipt = &r
+			} else if m.Claim, err = claimRef(cmd, args); err != nil {
 				return err
 			}
-			return send(cmd, clientCtx, &types.MsgRequestInput{Challenger: clientCtx.GetFromAddress().String(), Claim: ref})
+			return send(cmd, clientCtx, m)
 		},
 	}
 	addClaimRefFlags(cmd)
+	cmd.Flags().String(flagReceipt, "", "a receipt bundle file (provad receipt proof), to name a logged receipt instead of a claim")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
@@ -454,15 +473,7 @@ provider bond (tx infer bond --receipt-key).`,
 			if err != nil {
 				return err
 			}
-			bz, err := readFile(args[0], receiptlog.MaxBundleBytes, "receipt bundle")
-			if err != nil {
-				return err
-			}
-			b, err := receiptlog.DecodeBundle(bz)
-			if err != nil {
-				return err
-			}
-			size, err := checkpointSize(b.Checkpoint)
+			r, err := receiptRefFromBundle(args[0])
 			if err != nil {
 				return err
 			}
@@ -471,14 +482,32 @@ provider bond (tx infer bond --receipt-key).`,
 				return err
 			}
 			return send(cmd, clientCtx, &types.MsgChallengeReceipt{
-				Challenger: clientCtx.GetFromAddress().String(), LogId: b.LogID, TreeSize: size, Index: b.Index,
-				Entry: b.Entry, InclusionProof: b.InclusionProof, TraceRoot: root, OutputDigest: output, Bond: bond,
+				Challenger: clientCtx.GetFromAddress().String(), LogId: r.LogId, TreeSize: r.TreeSize, Index: r.Index,
+				Entry: r.Entry, InclusionProof: r.InclusionProof, TraceRoot: root, OutputDigest: output, Bond: bond,
 			})
 		},
 	}
 	addChallengeFlags(cmd)
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
+}
+
+// receiptRefFromBundle reads a receipt bundle file into the reference of
+// its receipt in the tree of its checkpoint's size.
+func receiptRefFromBundle(path string) (types.ReceiptRef, error) {
+	bz, err := readFile(path, receiptlog.MaxBundleBytes, "receipt bundle")
+	if err != nil {
+		return types.ReceiptRef{}, err
+	}
+	b, err := receiptlog.DecodeBundle(bz)
+	if err != nil {
+		return types.ReceiptRef{}, err
+	}
+	size, err := checkpointSize(b.Checkpoint)
+	if err != nil {
+		return types.ReceiptRef{}, err
+	}
+	return types.ReceiptRef{LogId: b.LogID, TreeSize: size, Index: b.Index, Entry: b.Entry, InclusionProof: b.InclusionProof}, nil
 }
 
 // checkpointSize reads the tree size from a signed checkpoint's body (the

@@ -3,8 +3,12 @@ package cli
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/prova-network/prova/internal/receiptlog"
 	"github.com/prova-network/prova/internal/tlog"
 	"github.com/prova-network/prova/x/infer/types"
 )
@@ -66,5 +70,35 @@ func TestClaimRefArgs(t *testing.T) {
 	}
 	if _, err := claimRef(cmd, []string{"7"}); err == nil {
 		t.Fatal("claim id and batch both accepted")
+	}
+}
+
+// TestReceiptRefFromBundle: a bundle file becomes the reference of its
+// receipt in the tree of its checkpoint's size.
+func TestReceiptRefFromBundle(t *testing.T) {
+	signer, _, err := tlog.GenerateKey("prova.local/receipts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := tlog.Sign(tlog.Checkpoint{Origin: "prova.local/receipts", Size: 5, Hash: bytes.Repeat([]byte{1}, 32)}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := receiptlog.Bundle{LogID: "prova.local/receipts", Index: 3, Entry: []byte("{}"), ProviderKey: make([]byte, 32),
+		Checkpoint: string(note), InclusionProof: [][]byte{bytes.Repeat([]byte{2}, 32)}}
+	bz, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bundle.json")
+	if err := os.WriteFile(path, bz, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := receiptRefFromBundle(path)
+	if err != nil || r.LogId != b.LogID || r.TreeSize != 5 || r.Index != 3 || string(r.Entry) != "{}" || len(r.InclusionProof) != 1 || r.Validate() != nil {
+		t.Fatalf("receipt ref %+v, %v", r, err)
+	}
+	if _, err := receiptRefFromBundle(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Fatal("a missing bundle accepted")
 	}
 }
