@@ -135,11 +135,11 @@ func buildQDQConv(b *nb, p *pattern, a act) error {
 	}
 	k := newConv()
 	k.quant, k.act = true, a
-	x, qx, err := b.dqInput(dqOf(b, core.in(0)))
+	x, qx, err := b.dqInput(p.coreDQ[0])
 	if err != nil {
 		return err
 	}
-	w, qw, err := b.dqInput(dqOf(b, core.in(1)))
+	w, qw, err := b.dqInput(p.coreDQ[1])
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func buildQDQConv(b *nb, p *pattern, a act) error {
 	}
 	k.qx, k.qw = qx, qw
 	if core.in(2) != "" {
-		bias, qb, err := b.dqInput(dqOf(b, core.in(2)))
+		bias, qb, err := b.dqInput(p.coreDQ[2])
 		if err != nil {
 			return err
 		}

@@ -291,10 +291,10 @@ func buildQDQAdd(b *nb, p *pattern, a act) error {
 	}
 	k := &addKernel{quant: true, act: a}
 	var err error
-	if k.a, k.qa, err = b.dqInput(dqOf(b, core.in(0))); err != nil {
+	if k.a, k.qa, err = b.dqInput(p.coreDQ[0]); err != nil {
 		return err
 	}
-	if k.b, k.qb, err = b.dqInput(dqOf(b, core.in(1))); err != nil {
+	if k.b, k.qb, err = b.dqInput(p.coreDQ[1]); err != nil {
 		return err
 	}
 	if k.a.typ == Int64 || k.b.typ == Int64 {

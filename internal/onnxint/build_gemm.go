@@ -137,10 +137,10 @@ func buildQDQGemm(b *nb, p *pattern, a act) error {
 		return err
 	}
 	var err error
-	if g.a, g.qa, err = b.dqInput(dqOf(b, core.in(0))); err != nil {
+	if g.a, g.qa, err = b.dqInput(p.coreDQ[0]); err != nil {
 		return err
 	}
-	if g.b, g.qb, err = b.dqInput(dqOf(b, core.in(1))); err != nil {
+	if g.b, g.qb, err = b.dqInput(p.coreDQ[1]); err != nil {
 		return err
 	}
 	if !is8(g.a.typ) || !is8(g.b.typ) {
@@ -162,7 +162,7 @@ func buildQDQGemm(b *nb, p *pattern, a act) error {
 		}
 	}
 	if gemm && core.in(2) != "" {
-		if g.bias, g.qc, err = b.dqInput(dqOf(b, core.in(2))); err != nil {
+		if g.bias, g.qc, err = b.dqInput(p.coreDQ[2]); err != nil {
 			return err
 		}
 		if !g.bias.isWeight() {
@@ -186,17 +186,4 @@ func buildQDQGemm(b *nb, p *pattern, a act) error {
 	}
 	g.outType = g.qy.typ
 	return b.finish(p.q.p.Output[0], g.outType, g.outDims, g, g.unitCost())
-}
-
-// dqOf is the DequantizeLinear node producing name (patterns are only
-// matched where it exists).
-func dqOf(b *nb, name string) *gnode {
-	for _, g := range b.l.nodes {
-		for _, o := range g.p.Output {
-			if o == name {
-				return g
-			}
-		}
-	}
-	return nil
 }

@@ -6,6 +6,9 @@ package onnxint
 // dqInput resolves a DequantizeLinear node inside a pattern: the quantized
 // operand it reads and its parameters.
 func (b *nb) dqInput(dq *gnode) (operand, qparam, error) {
+	if dq == nil {
+		return operand{}, qparam{}, b.errf("input is not produced by a DequantizeLinear")
+	}
 	if err := checkAttrs(dq, "axis", "block_size", "output_dtype"); err != nil {
 		return operand{}, qparam{}, err
 	}

@@ -26,7 +26,8 @@ var actOps = map[string]bool{"Relu": true, "Clip": true}
 // pattern is a matched QDQ pattern ending at q.
 type pattern struct {
 	q, act, core, move *gnode
-	dq                 *gnode // the single DequantizeLinear of a move or requantize pattern
+	dq                 *gnode   // the single DequantizeLinear of a move or requantize pattern
+	coreDQ             []*gnode // the DequantizeLinear producing each core input (nil: absent)
 }
 
 func (l *loader) lower() error {
@@ -95,16 +96,21 @@ func (l *loader) lower() error {
 		ok := true
 		switch {
 		case p.core != nil:
-			n := 2
+			n, required := 2, 2
 			switch p.core.op() {
 			case "AveragePool":
-				n = 1
+				n, required = 1, 1
 			case "Gemm", "Conv":
 				n = 3
 			}
+			if len(p.core.p.Input) < required || len(p.core.p.Input) > n {
+				ok = false
+				break
+			}
+			p.coreDQ = make([]*gnode, n)
 			for i := 0; i < n && i < len(p.core.p.Input); i++ {
 				in := p.core.in(i)
-				if in == "" && i == 2 {
+				if in == "" && i >= required {
 					continue
 				}
 				d := from(in, "DequantizeLinear")
@@ -112,6 +118,7 @@ func (l *loader) lower() error {
 					ok = false
 					break
 				}
+				p.coreDQ[i] = d
 				dqs = append(dqs, d)
 			}
 		case p.move != nil:

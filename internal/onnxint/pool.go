@@ -93,7 +93,7 @@ func buildIntPool(l *loader, gn *gnode) error {
 }
 
 func buildQDQAvgPool(b *nb, p *pattern, a act) error {
-	x, qx, err := b.dqInput(dqOf(b, p.core.in(0)))
+	x, qx, err := b.dqInput(p.coreDQ[0])
 	if err != nil {
 		return err
 	}
