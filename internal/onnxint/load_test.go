@@ -210,6 +210,7 @@ func FuzzLoad(f *testing.F) {
 	for _, build := range fuzzSeeds {
 		f.Add(build().Bytes())
 	}
+	f.Add(cnnModel().Bytes()) // QDQ Conv, MaxPool, Reshape and Gemm patterns
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lim := Limits{MaxBytes: 1 << 20, MaxNodes: 64, MaxElements: 1 << 14}
 		m, err := LoadWithLimits(b, lim)
