@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	infertypes "github.com/prova-network/prova/x/infer/types"
+
 	sdkmath "cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/client"
@@ -99,6 +101,28 @@ func buildGenesis(cfg Config, a *app.App, accounts []authtypes.GenesisAccount, b
 	govGen.Params.MinDeposit = sdk.NewCoins(sdk.NewCoin(app.BondDenom, sdkmath.NewInt(10_000_000)))
 	govGen.Params.ExpeditedMinDeposit = sdk.NewCoins(sdk.NewCoin(app.BondDenom, sdkmath.NewInt(50_000_000)))
 	state["gov"] = cdc.MustMarshalJSON(&govGen)
+
+	// x/infer counts its deadlines in blocks. On a fast local chain the
+	// defaults are a few seconds, too short for a person answering a
+	// dispute with the CLI: give moves and input requests two minutes at
+	// least, and claims four.
+	if cfg.BlockTime > 0 {
+		var inferGen infertypes.GenesisState
+		cdc.MustUnmarshalJSON(state[infertypes.ModuleName], &inferGen)
+		blocks := func(d time.Duration) uint64 { return uint64((d + cfg.BlockTime - 1) / cfg.BlockTime) }
+		p := &inferGen.Params
+		p.MoveTimeoutBlocks = max(p.MoveTimeoutBlocks, blocks(2*time.Minute))
+		p.InputTimeoutBlocks = max(p.InputTimeoutBlocks, blocks(2*time.Minute))
+		p.ChallengeWindowBlocks = max(p.ChallengeWindowBlocks, blocks(4*time.Minute))
+		p.UnbondingBlocks = max(p.UnbondingBlocks, p.ChallengeWindowBlocks+2*p.InputTimeoutBlocks+blocks(time.Minute))
+		if p.ReceiptWindowBlocks != 0 {
+			p.ReceiptWindowBlocks = max(p.ReceiptWindowBlocks, 10*p.ChallengeWindowBlocks)
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("x/infer params for a %s block time: %w", cfg.BlockTime, err)
+		}
+		state[infertypes.ModuleName] = cdc.MustMarshalJSON(&inferGen)
+	}
 
 	// A local network should notice a stopped validator within a minute or
 	// so, not after the mainnet-sized default window.
