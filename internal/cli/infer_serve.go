@@ -30,6 +30,7 @@ import (
 const (
 	flagInferModelID   = "model-id"
 	flagInferListen    = "listen"
+	flagInferPublicURL = "public-url"
 	flagInferDir       = "dir"
 	flagInferClaims    = "claims"
 	flagInferBond      = "bond"
@@ -58,7 +59,9 @@ in the node's receipt log, signed with the provider key that the bond binds
 that watchers can re-execute it; GET /v1/info describes the model.
 
 On start the model must be registered for execution with this file's tensor
-root, and the free bond is topped up to --bond. Until Ctrl-C the provider
+root, the free bond is topped up to --bond, and the bond records --public-url
+(default: http:// and the listen address) as the provider's endpoint, where
+watchers fetch the inputs of its claims. Until Ctrl-C the provider
 answers input requests on its claims (MsgPostInput) and defends its claims in
 disputes: its prefix roots in the bisection, and the one-step resolution at
 the end. A restart continues with the same --dir: nothing answered is lost,
@@ -77,6 +80,7 @@ is on stderr.`,
 	f := cmd.Flags()
 	f.String(flagInferModelID, "", "the model's registered ID (required)")
 	f.String(flagInferListen, def.Listen, "HTTP address (loopback only)")
+	f.String(flagInferPublicURL, "", "the URL others reach the HTTP API at (through your proxy), recorded in the bond for watchers (default: http://LISTEN)")
 	f.String(flagInferDir, "", "directory of the run store (default: <home>/inferd/serve-<model>)")
 	f.String(flagInferClaims, "chain", "how each inference is claimed: chain, receipt, or chain,receipt")
 	f.String(flagLogURL, "", "receipt log URL for --claims receipt (default: the log of --home's app.toml, else http://"+receiptlog.DefaultListen+")")
@@ -113,6 +117,7 @@ func providerConfigFromFlags(cmd *cobra.Command) (inferd.ProviderConfig, bool, e
 	cfg := inferd.DefaultProviderConfig()
 	cfg.ModelID, _ = f.GetString(flagInferModelID)
 	cfg.Listen, _ = f.GetString(flagInferListen)
+	cfg.PublicURL, _ = f.GetString(flagInferPublicURL)
 	cfg.Dir, _ = f.GetString(flagInferDir)
 	cfg.ProviderName, _ = f.GetString(flagProviderID)
 	cfg.FlushInterval, _ = f.GetDuration(flagInferFlush)

@@ -37,22 +37,25 @@ differs, then play the dispute to its end (the challenger's prefix roots, and
 the one-step resolution that settles it).
 
 A claim's inputs come from its provider's HTTP API (GET /v1/inputs/{digest}
-of 'provad infer serve', at --provider-url); when they cannot be had there
-after --fetch-tries passes, they are demanded on chain (MsgRequestInput),
-and a provider that does not post them is slashed. The model is --model when
+of 'provad infer serve'), at the endpoint its bond records, unless
+--provider-url names another; when they cannot be had there after
+--fetch-tries passes, they are demanded on chain (MsgRequestInput), and a
+provider that does not post them is slashed. The model is --model when
 its tensor root matches the registered executable, or else the ONNX file
 stored on chain (small models are).
 
 With --receipts the watcher also follows the receipt log (--log, by default
 the log of --home's node): receipts that carry a trace root are claims of
-the provider whose bond binds their key, and are checked and challenged
-(MsgChallengeReceipt) the same way, up to the log size anchored on chain.
+the provider whose bond binds their key, and are checked the same way (their
+inputs demanded on chain with the receipt itself) and challenged
+(MsgChallengeReceipt), up to the log size anchored on chain.
 
 The state (the last claim looked at, the checks and disputes in progress and
 their inputs) is kept in --dir, so a restart continues where it stopped.
 stdout has one line per event ("claim N ok", "challenged claim N: dispute
 D", "dispute D won: …"; JSON objects with -o json); the log is on stderr.`,
-		Example: `  provad infer watch --from watcher --keyring-backend test --provider-url http://127.0.0.1:8620
+		Example: `  provad infer watch --from watcher --keyring-backend test
+  provad infer watch --from watcher --provider-url http://127.0.0.1:8620
   provad infer watch --from watcher --model mlp-int8.onnx --model-id blake3:9f2c... --sample 0.1 -o json
   provad infer watch --from watcher --receipts --provider-url http://127.0.0.1:8620`,
 		Args: cobra.NoArgs,
@@ -62,12 +65,12 @@ D", "dispute D won: …"; JSON objects with -o json); the log is on stderr.`,
 	f := cmd.Flags()
 	f.String(flagInferModelFile, "", "ONNX file to re-execute with (default: the file stored on chain)")
 	f.String(flagInferModelID, "", "watch only this model's claims (default: every model)")
-	f.StringArray(flagInferProviderURL, nil, "where providers serve inputs: URL for every provider, or ADDRESS=URL (repeatable)")
+	f.StringArray(flagInferProviderURL, nil, "where providers serve inputs, over the endpoints their bonds record: URL for every provider, or ADDRESS=URL (repeatable)")
 	f.Bool(flagInferReceipts, false, "also check receipts with trace roots in the receipt log")
 	f.String(flagLogURL, "", "receipt log URL for --receipts (default: the log of --home's app.toml, else http://"+receiptlog.DefaultListen+")")
 	f.Float64(flagInferSample, def.Sample, "fraction of claims to check, in (0, 1]")
 	f.Duration(flagEvalPoll, def.Poll, "how often to ask the node for new claims and dispute moves")
-	f.Int(flagInferFetchTries, def.FetchTries, "passes trying the provider's API before demanding inputs on chain (0: demand at once)")
+	f.Int(flagInferFetchTries, def.FetchTries, "passes trying the provider's API before demanding inputs (of claims and receipts) on chain (0: demand at once)")
 	f.String(flagInferBond, "", "challenger bond, e.g. 1000uprova (default: the chain's dispute stake)")
 	f.String(flagInferDir, "", "directory of the watcher's state (default: <home>/inferd/watch)")
 	addDaemonTxFlags(cmd)

@@ -62,26 +62,67 @@ func (c Chain) serialized() Chain {
 // pageLimit is the page size of list queries.
 const pageLimit = 200
 
-// allDisputes lists every dispute keep accepts. x/infer has no query by
-// party, so the list is filtered here.
-func allDisputes(ctx context.Context, q types.QueryClient, keep func(*types.Dispute) bool) ([]types.Dispute, error) {
-	var out []types.Dispute
+// pageAll reads every page of a list query.
+func pageAll[T any](ctx context.Context, what string, list func(context.Context, *query.PageRequest) ([]T, *query.PageResponse, error)) ([]T, error) {
+	var out []T
 	var key []byte
 	for {
-		res, err := q.Disputes(ctx, &types.QueryDisputesRequest{Pagination: &query.PageRequest{Key: key, Limit: pageLimit}})
+		items, res, err := list(ctx, &query.PageRequest{Key: key, Limit: pageLimit})
 		if err != nil {
-			return nil, fmt.Errorf("list disputes: %w", err)
+			return nil, fmt.Errorf("list %s: %w", what, err)
 		}
-		for i := range res.Disputes {
-			if keep(&res.Disputes[i]) {
-				out = append(out, res.Disputes[i])
-			}
-		}
-		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+		out = append(out, items...)
+		if res == nil || len(res.NextKey) == 0 {
 			return out, nil
 		}
-		key = res.Pagination.NextKey
+		key = res.NextKey
 	}
+}
+
+// disputesDefended lists the disputes over defender's claims (the running
+// ones if openOnly), by ID.
+func disputesDefended(ctx context.Context, q types.QueryClient, defender string, openOnly bool) ([]types.Dispute, error) {
+	return pageAll(ctx, "disputes by defender", func(ctx context.Context, p *query.PageRequest) ([]types.Dispute, *query.PageResponse, error) {
+		res, err := q.DisputesByDefender(ctx, &types.QueryDisputesByDefenderRequest{Defender: defender, OpenOnly: openOnly, Pagination: p})
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Disputes, res.Pagination, nil
+	})
+}
+
+// disputesOpened lists the running disputes challenger opened, by ID.
+func disputesOpened(ctx context.Context, q types.QueryClient, challenger string) ([]types.Dispute, error) {
+	return pageAll(ctx, "disputes by challenger", func(ctx context.Context, p *query.PageRequest) ([]types.Dispute, *query.PageResponse, error) {
+		res, err := q.DisputesByChallenger(ctx, &types.QueryDisputesByChallengerRequest{Challenger: challenger, OpenOnly: true, Pagination: p})
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Disputes, res.Pagination, nil
+	})
+}
+
+// claimsOf lists provider's recorded claims, by ID.
+func claimsOf(ctx context.Context, q types.QueryClient, provider string) ([]types.Claim, error) {
+	return pageAll(ctx, "claims by provider", func(ctx context.Context, p *query.PageRequest) ([]types.Claim, *query.PageResponse, error) {
+		res, err := q.ClaimsByProvider(ctx, &types.QueryClaimsByProviderRequest{Provider: provider, Pagination: p})
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Claims, res.Pagination, nil
+	})
+}
+
+// openInputRequests lists the unanswered input requests on provider's
+// claims, with the claims.
+func openInputRequests(ctx context.Context, q types.QueryClient, provider string) ([]types.ClaimInputRequest, error) {
+	return pageAll(ctx, "open input requests", func(ctx context.Context, p *query.PageRequest) ([]types.ClaimInputRequest, *query.PageResponse, error) {
+		res, err := q.OpenInputRequests(ctx, &types.QueryOpenInputRequestsRequest{Provider: provider, Pagination: p})
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Requests, res.Pagination, nil
+	})
 }
 
 // claimsFrom lists the claims with IDs above after, ascending. Claim IDs

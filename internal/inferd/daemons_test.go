@@ -2,12 +2,14 @@ package inferd
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prova-network/prova/internal/onnxint"
+	"github.com/prova-network/prova/internal/receipt"
 	"github.com/prova-network/prova/internal/tensorio"
 	"github.com/prova-network/prova/x/infer/types"
 )
@@ -181,7 +184,7 @@ func TestLyingProviderLosesEveryDispute(t *testing.T) {
 	cfg := providerConfig(t.TempDir())
 	cfg.LieEvery = 2
 	p := startProvider(t, cfg, prog, fc.chain(prov), log.reporter("provider", nil))
-	if log.count("provider", EventBonded) != 1 || fc.bonds[prov].Amount.Amount.Int64() != 150 {
+	if log.count("provider", EventBonded) != 1 || fc.bonds[prov].Amount.Amount.Int64() != 150 || fc.bonds[prov].Endpoint != p.url {
 		t.Fatalf("bond at start: %v", fc.bonds[prov])
 	}
 	for i := 1; i <= 4; i++ {
@@ -198,7 +201,9 @@ func TestLyingProviderLosesEveryDispute(t *testing.T) {
 			t.Fatalf("inference %d (lie %t): argmax %d", i, lie, *r.Argmax)
 		}
 	}
-	w := startWatcher(t, watcherConfig(t.TempDir(), p.url, prog), fc.chain(watcher), log.reporter("watcher", nil))
+	// No --provider-url: the watcher finds the provider's API at the
+	// endpoint its bond records.
+	w := startWatcher(t, watcherConfig(t.TempDir(), "", prog), fc.chain(watcher), log.reporter("watcher", nil))
 	log.waitFor(t, "two disputes won and two claims checked", func() bool {
 		return log.count("watcher", EventDisputeWon) == 2 && log.count("watcher", EventClaimOK) == 2 && log.count("provider", EventDisputeLost) == 2
 	})
@@ -211,13 +216,14 @@ func TestLyingProviderLosesEveryDispute(t *testing.T) {
 			}
 		}
 	}
-	if log.count("watcher", EventChallenged) != 2 || log.count("provider", EventDisputeWon) != 0 || log.count("watcher", EventDisputeLost) != 0 {
+	if log.count("watcher", EventChallenged) != 2 || log.count("provider", EventDisputeWon) != 0 || log.count("watcher", EventDisputeLost) != 0 ||
+		log.count("watcher", EventInputAsked) != 0 {
 		t.Fatalf("unexpected events:\n%s", log.dump())
 	}
 }
 
-// TestRestartsMidDispute: the watcher finds the provider's API down, so
-// it demands the inputs on chain; the provider posts them; the watcher
+// TestRestartsMidDispute: the watcher finds the provider's API down (its
+// public URL answers nothing), so it demands the inputs on chain; the provider posts them; the watcher
 // challenges and both stop after the first move. New processes on the same
 // directories finish the dispute.
 func TestRestartsMidDispute(t *testing.T) {
@@ -228,11 +234,14 @@ func TestRestartsMidDispute(t *testing.T) {
 
 	pdir, wdir := t.TempDir(), t.TempDir()
 	cfg := providerConfig(pdir)
-	cfg.LieEvery = 1
+	cfg.LieEvery, cfg.PublicURL = 1, deadURL(t)
 	p := startProvider(t, cfg, prog, fc.chain(prov), log.reporter("provider", nil))
 	r := infer(t, p.url, "[5, 6, 7, 8]")
+	if fc.bonds[prov].Endpoint != cfg.PublicURL {
+		t.Fatalf("endpoint %q, want the public URL %q", fc.bonds[prov].Endpoint, cfg.PublicURL)
+	}
 
-	wcfg := watcherConfig(wdir, "", prog) // no provider URL: inputs come from the chain
+	wcfg := watcherConfig(wdir, "", prog) // the endpoint is dead: inputs come from the chain
 	wcfg.FetchTries = 1
 	moved := make(chan struct{})
 	var once sync.Once
@@ -324,5 +333,94 @@ func TestHonestProviderWins(t *testing.T) {
 	}
 	if fc.claims[0].Status != types.ClaimStatus_CLAIM_STATUS_PENDING || log.count("provider", EventDisputeLost) != 0 {
 		t.Fatalf("events:\n%s", log.dump())
+	}
+}
+
+// deadURL is an http URL on 127.0.0.1 where nothing listens: a port that
+// was just bound and closed.
+func deadURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://" + ln.Addr().String()
+	ln.Close()
+	return u
+}
+
+// receiptJobFor is the watcher's job for a receipt signed by priv over
+// inference r, claiming traceRoot, at index of a log of two entries.
+func receiptJobFor(t *testing.T, priv ed25519.PrivateKey, r InferResponse, traceRoot string, index uint64) *receiptJob {
+	t.Helper()
+	pub := priv.Public().(ed25519.PublicKey)
+	p := receipt.Predicate{
+		Model: testModelID, Provider: receipt.Provider{ID: "provider", KeyID: receipt.KeyID(pub)},
+		InputDigest: r.InputDigest, OutputDigest: r.OutputDigest, TraceRoot: traceRoot, TraceSize: r.TraceSize,
+		Tokens: receipt.Tokens{Input: 1, Output: 1}, RequestID: fmt.Sprint("run-", r.Run), Time: receipt.FormatTime(time.Unix(1_700_000_000, 0)),
+	}
+	env, err := receipt.Sign(receipt.NewStatement(p), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &receiptJob{Index: index, TreeSize: 2, Entry: env.Canonical(), Proof: [][]byte{make([]byte, 32)}, ModelID: testModelID,
+		InputDigest: r.InputDigest, OutputDigest: r.OutputDigest, TraceRoot: traceRoot, TraceSize: r.TraceSize, KeyID: receipt.KeyID(pub), Stage: stageFetch}
+}
+
+// TestReceiptInputsOnChain: when the provider's API does not serve a
+// receipt's inputs, the watcher demands them on chain with the receipt;
+// the provider answers the request on the receipt's claim like any other
+// (found through its open input requests), and the watcher checks the
+// receipt: ok when it matches, challenged when it does not.
+func TestReceiptInputsOnChain(t *testing.T) {
+	prog := newFakeProgram(6)
+	fc := newFakeChain(prog, testModelID)
+	prov, watcher := testAddr(1), testAddr(2)
+	var log eventLog
+	cfg := providerConfig(t.TempDir())
+	cfg.PublicURL = deadURL(t)
+	p := startProvider(t, cfg, prog, fc.chain(prov), log.reporter("provider", nil))
+	r1 := infer(t, p.url, "[1, 2, 3, 4]")
+	r2 := infer(t, p.url, "[4, 3, 2, 1]")
+	// The provider's receipts are signed with a key its bond binds (bound
+	// here on the fake chain: this provider claims on chain only).
+	seed := sha256.Sum256([]byte("provider receipts"))
+	priv := ed25519.NewKeyFromSeed(seed[:])
+	fc.mu.Lock()
+	fc.bonds[prov].ReceiptKey, fc.bonds[prov].ReceiptKeyId = priv.Public().(ed25519.PublicKey), receipt.KeyID(priv.Public().(ed25519.PublicKey))
+	fc.mu.Unlock()
+
+	wdir := t.TempDir()
+	st := newWatchState()
+	st.LogID = "prova.test/receipts"
+	st.Receipts[0] = receiptJobFor(t, priv, r1, r1.TraceRoot, 0)
+	st.Receipts[1] = receiptJobFor(t, priv, r2, DigestText(sha256.Sum256([]byte("not the trace"))), 1)
+	if err := st.save(wdir); err != nil {
+		t.Fatal(err)
+	}
+	wcfg := watcherConfig(wdir, "", prog)
+	wcfg.FetchTries = 1
+	w := startWatcher(t, wcfg, fc.chain(watcher), log.reporter("watcher", nil))
+	log.waitFor(t, "one receipt ok and one challenged", func() bool {
+		return log.count("watcher", EventReceiptOK) == 1 && log.count("watcher", EventChallenged) == 1
+	})
+	w.stop(t)
+	p.stop(t)
+	// The two claims posted on chain are checked the same way.
+	if log.count("watcher", EventInputAsked) != 4 || log.count("provider", EventInputPosted) != 4 || log.count("watcher", EventClaimOK) != 2 {
+		t.Fatalf("events:\n%s", log.dump())
+	}
+	var receipts []types.Claim
+	for _, c := range fc.claims {
+		if c.Kind == types.ClaimKind_CLAIM_KIND_RECEIPT {
+			receipts = append(receipts, c)
+		}
+	}
+	if len(receipts) != 2 || receipts[0].Provider != prov || receipts[0].OpenDispute != 0 || receipts[1].OpenDispute == 0 ||
+		fc.requests[receipts[0].Id].Status != types.InputRequestStatus_INPUT_REQUEST_STATUS_ANSWERED {
+		t.Fatalf("receipt claims %+v", receipts)
+	}
+	if d := fc.disputes[receipts[1].OpenDispute-1]; d.Challenger != watcher || d.ClaimId != receipts[1].Id {
+		t.Fatalf("dispute %+v", d)
 	}
 }

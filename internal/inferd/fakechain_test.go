@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/prova-network/prova/internal/onnxint"
+	"github.com/prova-network/prova/internal/receipt"
+	"github.com/prova-network/prova/internal/tlog"
 	"github.com/prova-network/prova/internal/txclient"
 	"github.com/prova-network/prova/x/infer/types"
 )
@@ -138,7 +140,10 @@ func (f *fakeChain) deliver(signer string, m sdk.Msg) ([]abci.Event, error) {
 		b.Amount = b.Amount.Add(m.Amount)
 		if m.ReceiptKey != "" {
 			k, _ := types.ParseReceiptKey(m.ReceiptKey)
-			b.ReceiptKey = k
+			b.ReceiptKey, b.ReceiptKeyId = k, receipt.KeyID(k)
+		}
+		if m.Endpoint != "" {
+			b.Endpoint = m.Endpoint
 		}
 		return []abci.Event{ev(types.EventTypeBonded, types.AttributeKeyProvider, m.Provider)}, nil
 	case *types.MsgPostClaim:
@@ -159,15 +164,24 @@ func (f *fakeChain) deliver(signer string, m sdk.Msg) ([]abci.Event, error) {
 		f.claims = append(f.claims, c)
 		return []abci.Event{ev(types.EventTypeClaimPosted, types.AttributeKeyClaimID, u(c.Id), types.AttributeKeyTraceRoot, "sha256:"+fmt.Sprintf("%x", c.TraceRoot))}, nil
 	case *types.MsgRequestInput:
-		c, err := f.claim(m.Claim.ClaimId)
+		var c *types.Claim
+		var err error
+		if m.Receipt != nil {
+			c, err = f.receiptClaim(*m.Receipt)
+		} else {
+			c, err = f.claim(m.Claim.ClaimId)
+		}
 		if err != nil {
 			return nil, err
+		}
+		if m.Challenger == c.Provider {
+			return nil, types.ErrSelfChallenge
 		}
 		if _, ok := f.requests[c.Id]; ok {
 			return nil, types.ErrInputRequested
 		}
 		f.requests[c.Id] = &types.InputRequest{ClaimId: c.Id, Requester: m.Challenger, Height: f.height, Deadline: f.height + 10000, Status: types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN}
-		return nil, nil
+		return []abci.Event{ev(types.EventTypeInputRequested, types.AttributeKeyClaimID, u(c.Id))}, nil
 	case *types.MsgPostInput:
 		c, err := f.claim(m.ClaimId)
 		if err != nil {
@@ -190,33 +204,13 @@ func (f *fakeChain) deliver(signer string, m sdk.Msg) ([]abci.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING:
-			return nil, types.ErrClaimSettled
-		case c.OpenDispute != 0:
-			return nil, types.ErrClaimDisputed
-		case m.Challenger == c.Provider:
-			return nil, types.ErrSelfChallenge
-		case bytes.Equal(m.TraceRoot, c.TraceRoot) && bytes.Equal(m.OutputDigest, c.OutputDigest):
-			return nil, types.ErrNothingToDispute
+		return f.challenge(c, m.Challenger, m.TraceRoot, m.OutputDigest)
+	case *types.MsgChallengeReceipt:
+		c, err := f.receiptClaim(m.Receipt())
+		if err != nil {
+			return nil, err
 		}
-		lo := onnxint.LeafHash([32]byte(c.InputDigest))
-		d := types.Dispute{
-			Id: uint64(len(f.disputes)) + 1, ClaimId: c.Id, ModelId: c.ModelId, Defender: c.Provider, Challenger: m.Challenger,
-			DefenderRoot: c.TraceRoot, ChallengerRoot: m.TraceRoot, ChallengerOutputDigest: m.OutputDigest, TraceSize: c.TraceSize,
-			Lo: 1, Hi: c.TraceSize, LoRoot: lo[:], DefenderHiRoot: c.TraceRoot, ChallengerHiRoot: m.TraceRoot, Deadline: f.height + 10000,
-		}
-		switch {
-		case bytes.Equal(m.TraceRoot, c.TraceRoot):
-			d.Phase, d.Turn = types.DisputePhase_DISPUTE_PHASE_PROVE_OUTPUT, types.Party_PARTY_DEFENDER
-		case d.Hi == d.Lo+1:
-			d.Phase = types.DisputePhase_DISPUTE_PHASE_RESOLVE_STEP
-		default:
-			d.Phase, d.Turn, d.Mid = types.DisputePhase_DISPUTE_PHASE_BISECT, types.Party_PARTY_DEFENDER, (d.Lo+d.Hi)/2
-		}
-		f.disputes = append(f.disputes, d)
-		c.OpenDispute = d.Id
-		return []abci.Event{ev(types.EventTypeDisputeOpened, types.AttributeKeyDisputeID, u(d.Id), types.AttributeKeyClaimID, u(c.Id))}, nil
+		return f.challenge(c, m.Challenger, m.TraceRoot, m.OutputDigest)
 	case *types.MsgBisect:
 		d, err := f.dispute(m.DisputeId, types.DisputePhase_DISPUTE_PHASE_BISECT)
 		if err != nil {
@@ -265,6 +259,79 @@ func (f *fakeChain) deliver(signer string, m sdk.Msg) ([]abci.Event, error) {
 		return nil, nil
 	}
 	return nil, fmt.Errorf("fake chain: %T not handled", m)
+}
+
+// challenge opens a dispute over c as x/infer's Challenge does.
+func (f *fakeChain) challenge(c *types.Claim, challenger string, traceRoot, output []byte) ([]abci.Event, error) {
+	switch {
+	case c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING:
+		return nil, types.ErrClaimSettled
+	case c.OpenDispute != 0:
+		return nil, types.ErrClaimDisputed
+	case challenger == c.Provider:
+		return nil, types.ErrSelfChallenge
+	case bytes.Equal(traceRoot, c.TraceRoot) && bytes.Equal(output, c.OutputDigest):
+		return nil, types.ErrNothingToDispute
+	}
+	lo := onnxint.LeafHash([32]byte(c.InputDigest))
+	d := types.Dispute{
+		Id: uint64(len(f.disputes)) + 1, ClaimId: c.Id, ModelId: c.ModelId, Defender: c.Provider, Challenger: challenger,
+		DefenderRoot: c.TraceRoot, ChallengerRoot: traceRoot, ChallengerOutputDigest: output, TraceSize: c.TraceSize,
+		Lo: 1, Hi: c.TraceSize, LoRoot: lo[:], DefenderHiRoot: c.TraceRoot, ChallengerHiRoot: traceRoot, Deadline: f.height + 10000,
+	}
+	switch {
+	case bytes.Equal(traceRoot, c.TraceRoot):
+		d.Phase, d.Turn = types.DisputePhase_DISPUTE_PHASE_PROVE_OUTPUT, types.Party_PARTY_DEFENDER
+	case d.Hi == d.Lo+1:
+		d.Phase = types.DisputePhase_DISPUTE_PHASE_RESOLVE_STEP
+	default:
+		d.Phase, d.Turn, d.Mid = types.DisputePhase_DISPUTE_PHASE_BISECT, types.Party_PARTY_DEFENDER, (d.Lo+d.Hi)/2
+	}
+	f.disputes = append(f.disputes, d)
+	c.OpenDispute = d.Id
+	return []abci.Event{ev(types.EventTypeDisputeOpened, types.AttributeKeyDisputeID, u(d.Id), types.AttributeKeyClaimID, u(c.Id))}, nil
+}
+
+// receiptClaim finds or records the claim of a logged receipt: a receipt
+// envelope signed by a key bound to a bond, carrying a trace root. Unlike
+// x/infer the fake has no x/receipts, so it does not check the anchoring.
+func (f *fakeChain) receiptClaim(r types.ReceiptRef) (*types.Claim, error) {
+	env, err := receipt.DecodeEnvelope(r.Entry)
+	if err != nil {
+		return nil, types.ErrInvalidReceipt
+	}
+	var bond *types.Bond
+	for _, b := range f.bonds {
+		if b.ReceiptKeyId == env.Signatures[0].KeyID {
+			bond = b
+		}
+	}
+	if bond == nil {
+		return nil, types.ErrUnknownReceiptKey
+	}
+	st, err := receipt.Verify(env, bond.ReceiptKey)
+	if err != nil || st.Predicate.TraceRoot == "" {
+		return nil, types.ErrInvalidReceipt
+	}
+	id := tlog.LeafHash(r.Entry)
+	for i := range f.claims {
+		if bytes.Equal(f.claims[i].ReceiptId, id) {
+			return &f.claims[i], nil
+		}
+	}
+	p := st.Predicate
+	in, err1 := ParseDigest(p.InputDigest)
+	out, err2 := ParseDigest(p.OutputDigest)
+	root, err3 := ParseDigest(p.TraceRoot)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, types.ErrInvalidReceipt
+	}
+	f.claims = append(f.claims, types.Claim{
+		Id: uint64(len(f.claims)) + 1, Kind: types.ClaimKind_CLAIM_KIND_RECEIPT, Provider: bond.Provider, ModelId: p.Model,
+		InputDigest: in[:], OutputDigest: out[:], TraceRoot: root[:], TraceSize: p.TraceSize,
+		Height: f.height, Status: types.ClaimStatus_CLAIM_STATUS_PENDING, ReceiptId: id, LogId: r.LogId,
+	})
+	return &f.claims[len(f.claims)-1], nil
 }
 
 // resolve checks a resolution as x/infer's ResolveStep does and returns
@@ -418,9 +485,65 @@ func (f *fakeChain) Dispute(_ context.Context, r *types.QueryDisputeRequest, _ .
 	return &types.QueryDisputeResponse{Dispute: f.disputes[r.DisputeId-1]}, nil
 }
 
-func (f *fakeChain) Disputes(_ context.Context, r *types.QueryDisputesRequest, _ ...grpc.CallOption) (*types.QueryDisputesResponse, error) {
+// The queries by account, over filtered copies paged as above. The fake
+// has no Disputes list: a daemon that lists every dispute panics.
+
+func (f *fakeChain) DisputesByDefender(_ context.Context, r *types.QueryDisputesByDefenderRequest, _ ...grpc.CallOption) (*types.QueryDisputesByDefenderResponse, error) {
+	ds, next := f.disputesOf(r.Pagination, func(d *types.Dispute) bool { return d.Defender == r.Defender }, r.OpenOnly)
+	return &types.QueryDisputesByDefenderResponse{Disputes: ds, Pagination: &query.PageResponse{NextKey: next}}, nil
+}
+
+func (f *fakeChain) DisputesByChallenger(_ context.Context, r *types.QueryDisputesByChallengerRequest, _ ...grpc.CallOption) (*types.QueryDisputesByChallengerResponse, error) {
+	ds, next := f.disputesOf(r.Pagination, func(d *types.Dispute) bool { return d.Challenger == r.Challenger }, r.OpenOnly)
+	return &types.QueryDisputesByChallengerResponse{Disputes: ds, Pagination: &query.PageResponse{NextKey: next}}, nil
+}
+
+func (f *fakeChain) disputesOf(p *query.PageRequest, party func(*types.Dispute) bool, openOnly bool) ([]types.Dispute, []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s, e, next := page(r.Pagination, len(f.disputes))
-	return &types.QueryDisputesResponse{Disputes: append([]types.Dispute(nil), f.disputes[s:e]...), Pagination: &query.PageResponse{NextKey: next}}, nil
+	var ds []types.Dispute
+	for i := range f.disputes {
+		if d := &f.disputes[i]; party(d) && (!openOnly || d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED) {
+			ds = append(ds, *d)
+		}
+	}
+	s, e, next := page(p, len(ds))
+	return ds[s:e], next
+}
+
+func (f *fakeChain) ClaimsByProvider(_ context.Context, r *types.QueryClaimsByProviderRequest, _ ...grpc.CallOption) (*types.QueryClaimsByProviderResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var cs []types.Claim
+	for _, c := range f.claims {
+		if c.Provider == r.Provider {
+			cs = append(cs, c)
+		}
+	}
+	s, e, next := page(r.Pagination, len(cs))
+	return &types.QueryClaimsByProviderResponse{Claims: cs[s:e], Pagination: &query.PageResponse{NextKey: next}}, nil
+}
+
+func (f *fakeChain) OpenInputRequests(_ context.Context, r *types.QueryOpenInputRequestsRequest, _ ...grpc.CallOption) (*types.QueryOpenInputRequestsResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var rs []types.ClaimInputRequest
+	for _, c := range f.claims {
+		if q := f.requests[c.Id]; c.Provider == r.Provider && q != nil && q.Status == types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN {
+			rs = append(rs, types.ClaimInputRequest{Claim: c, Request: *q})
+		}
+	}
+	s, e, next := page(r.Pagination, len(rs))
+	return &types.QueryOpenInputRequestsResponse{Requests: rs[s:e], Pagination: &query.PageResponse{NextKey: next}}, nil
+}
+
+func (f *fakeChain) BondByReceiptKey(_ context.Context, r *types.QueryBondByReceiptKeyRequest, _ ...grpc.CallOption) (*types.QueryBondByReceiptKeyResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, b := range f.bonds {
+		if r.KeyId != "" && b.ReceiptKeyId == r.KeyId {
+			return &types.QueryBondByReceiptKeyResponse{Bond: *b}, nil
+		}
+	}
+	return nil, status.Error(codes.NotFound, "no bond binds that key")
 }

@@ -61,6 +61,10 @@ type ProviderConfig struct {
 	ModelID string
 	// Listen is the HTTP address; it must be a loopback address.
 	Listen string
+	// PublicURL is where others reach the HTTP API (through whatever proxy
+	// fronts Listen); it is recorded as the bond's endpoint, where watchers
+	// fetch inputs. Empty means http://<Listen address>.
+	PublicURL string
 	// Dir holds the run store.
 	Dir string
 	// ClaimOnChain posts an MsgPostClaim per run; ReceiptKey (with Log)
@@ -119,6 +123,11 @@ func (c ProviderConfig) Validate() error {
 	if _, err := fingerprint.ParseDigest(c.ModelID); err != nil {
 		return fmt.Errorf("model ID: %w", err)
 	}
+	if c.PublicURL != "" {
+		if err := types.ValidateEndpoint(c.PublicURL); err != nil {
+			return fmt.Errorf("public URL: %w", err)
+		}
+	}
 	return CheckLoopback(c.Listen)
 }
 
@@ -147,6 +156,8 @@ type Provider struct {
 	log    *slog.Logger
 	report func(Event)
 	pub    ed25519.PublicKey
+	// endpoint is recorded in the bond (set by Run before anything runs).
+	endpoint string
 
 	admit  chan struct{} // requests admitted (running or waiting)
 	worker chan struct{} // requests running
@@ -160,10 +171,10 @@ type Provider struct {
 	closed   chan struct{} // closed when the flusher has stopped
 
 	// Defence state, only touched by the defence loop.
-	traces     map[[32]byte]*Trace
-	answered   map[uint64]bool // claims whose input request we answered
-	claimFloor uint64          // claims at or below are known not pending
-	warned     map[uint64]bool // disputes we cannot play, logged once
+	traces   map[[32]byte]*Trace
+	answered map[uint64]bool // claims whose input request we answered
+	running  map[uint64]bool // disputes running at the last pass (nil before the first)
+	warned   map[uint64]bool // disputes we cannot play, logged once
 }
 
 // NewProvider checks cfg and opens the store; Run starts it.
@@ -205,19 +216,14 @@ func NewProvider(cfg ProviderConfig, prog Program, chain Chain, logger *slog.Log
 // Store is the provider's run store.
 func (p *Provider) Store() *Store { return p.store }
 
-// Run checks the model and the bond on chain, queues what was not claimed
-// before a restart, serves HTTP on cfg.Listen and defends claims until ctx
-// ends. It closes the store when it returns. ready, if not nil, receives
-// the HTTP base URL once the server listens.
+// Run checks the model on chain, binds cfg.Listen, keeps the bond (and its
+// endpoint: cfg.PublicURL, or the address bound), queues what was not
+// claimed before a restart, serves HTTP and defends claims until ctx ends.
+// It closes the store when it returns. ready, if not nil, receives the
+// HTTP base URL once the server listens.
 func (p *Provider) Run(ctx context.Context, ready func(url string)) error {
 	defer p.store.Close()
 	if err := p.checkExecutable(ctx); err != nil {
-		return err
-	}
-	if err := p.ensureBond(ctx); err != nil {
-		return err
-	}
-	if err := p.requeue(ctx); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", p.cfg.Listen)
@@ -225,6 +231,18 @@ func (p *Provider) Run(ctx context.Context, ready func(url string)) error {
 		return err
 	}
 	url := "http://" + ln.Addr().String()
+	p.endpoint = p.cfg.PublicURL
+	if p.endpoint == "" {
+		p.endpoint = url
+	}
+	if err := p.ensureBond(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := p.requeue(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: p.cfg.ClaimWait + 2*time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10,
@@ -281,8 +299,9 @@ func (p *Provider) checkExecutable(ctx context.Context) error {
 }
 
 // ensureBond tops the free bond up to cfg.Bond (default: min_bond plus a
-// dispute stake) and binds the receipt key.
+// dispute stake), binds the receipt key and records the endpoint.
 func (p *Provider) ensureBond(ctx context.Context) error {
+	endpoint := p.endpoint
 	pr, err := p.chain.Infer.Params(ctx, &types.QueryParamsRequest{})
 	if err != nil {
 		return fmt.Errorf("x/infer params: %w", err)
@@ -294,7 +313,7 @@ func (p *Provider) ensureBond(ctx context.Context) error {
 	if want.Denom != pr.Params.MinBond.Denom {
 		return fmt.Errorf("bonds are in %s, not %s", pr.Params.MinBond.Denom, want.Denom)
 	}
-	free, boundKey := sdkmath.ZeroInt(), []byte(nil)
+	free, boundKey, recorded := sdkmath.ZeroInt(), []byte(nil), ""
 	res, err := p.chain.Infer.Bond(ctx, &types.QueryBondRequest{Provider: p.chain.Address})
 	switch {
 	case err == nil:
@@ -304,7 +323,7 @@ func (p *Provider) ensureBond(ctx context.Context) error {
 				free = free.Sub(res.Bond.Locked)
 			}
 		}
-		boundKey = res.Bond.ReceiptKey
+		boundKey, recorded = res.Bond.ReceiptKey, res.Bond.Endpoint
 	case !isNotFound(err):
 		return fmt.Errorf("look up our bond: %w", err)
 	}
@@ -318,21 +337,24 @@ func (p *Provider) ensureBond(ctx context.Context) error {
 				receipt.KeyID(boundKey), receipt.KeyID(p.pub))
 		}
 	}
+	if recorded != endpoint {
+		msg.Endpoint = endpoint
+	}
 	topUp := want.Amount.Sub(free)
-	if !topUp.IsPositive() && msg.ReceiptKey == "" {
-		p.log.Info("bond sufficient", "free", free.String()+want.Denom, "want", want.String())
+	if !topUp.IsPositive() && msg.ReceiptKey == "" && msg.Endpoint == "" {
+		p.log.Info("bond sufficient", "free", free.String()+want.Denom, "want", want.String(), "endpoint", endpoint)
 		return nil
 	}
 	if !topUp.IsPositive() {
-		topUp = sdkmath.OneInt() // a bond message binds the key; it must move something
+		topUp = sdkmath.OneInt() // a bond message binds the key or sets the endpoint; it must move something
 	}
 	msg.Amount = sdk.NewCoin(want.Denom, topUp)
 	r, err := p.chain.Send(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("bond %s: %w", msg.Amount, err)
 	}
-	p.log.Info("bonded", "amount", msg.Amount.String(), "receipt_key", msg.ReceiptKey, logTx, r.Hash, logHeight, r.Height)
-	fields := map[string]any{"amount": msg.Amount.String(), "free_before": free.String() + want.Denom}
+	p.log.Info("bonded", "amount", msg.Amount.String(), "receipt_key", msg.ReceiptKey, "endpoint", endpoint, logTx, r.Hash, logHeight, r.Height)
+	fields := map[string]any{"amount": msg.Amount.String(), "free_before": free.String() + want.Denom, "endpoint": endpoint}
 	if p.pub != nil {
 		fields["receipt_key_id"] = receipt.KeyID(p.pub)
 	}

@@ -51,11 +51,15 @@ func (p *Provider) requeue(ctx context.Context) error {
 // per trace root, the chain's single claims of ours that no stored run
 // holds belong to the unclaimed runs with that root.
 func (p *Provider) reconcileClaims(ctx context.Context, open []Run) error {
-	mine, err := claimsFrom(ctx, p.chain.Infer, 0, func(c *types.Claim) bool {
-		return c.Provider == p.chain.Address && c.Kind == types.ClaimKind_CLAIM_KIND_SINGLE && c.ModelId == p.cfg.ModelID
-	})
+	all, err := claimsOf(ctx, p.chain.Infer, p.chain.Address)
 	if err != nil {
 		return err
+	}
+	var mine []types.Claim
+	for _, c := range all {
+		if c.Kind == types.ClaimKind_CLAIM_KIND_SINGLE && c.ModelId == p.cfg.ModelID {
+			mine = append(mine, c)
+		}
 	}
 	held := map[uint64]bool{}
 	for _, r := range p.store.Runs(func(r *Run) bool { return r.ClaimID != 0 }) {

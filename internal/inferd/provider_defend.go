@@ -8,10 +8,13 @@ import (
 	"github.com/prova-network/prova/x/infer/types"
 )
 
-// The defence loop: every Poll the provider lists the disputes where it is
-// the defender and makes its due moves, and answers input requests on its
-// pending claims. Everything it needs is on chain or in the store, so a
-// restarted provider picks up where it left off.
+// The defence loop: every Poll the provider lists the running disputes
+// where it is the defender (x/infer's index by defender) and makes its due
+// moves, reports those that settled since the last pass, and answers the
+// open input requests on its claims (the index by provider). Everything it
+// needs is on chain or in the store, so a restarted provider picks up
+// where it left off: its first pass lists all its disputes, to report
+// those that settled while it was down.
 
 func (p *Provider) defendLoop(ctx context.Context) {
 	for {
@@ -28,12 +31,11 @@ func (p *Provider) defendLoop(ctx context.Context) {
 
 // defendOnce makes one pass over disputes and input requests.
 func (p *Provider) defendOnce(ctx context.Context) error {
-	ds, err := allDisputes(ctx, p.chain.Infer, func(d *types.Dispute) bool {
-		return d.Defender == p.chain.Address && (d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED || !p.store.Settled(d.Id))
-	})
+	ds, err := disputesDefended(ctx, p.chain.Infer, p.chain.Address, p.running != nil)
 	if err != nil {
 		return err
 	}
+	running := map[uint64]bool{}
 	pl := &player{role: Defender, chain: p.chain, log: p.log, report: p.report}
 	for i := range ds {
 		if ctx.Err() != nil {
@@ -41,9 +43,12 @@ func (p *Provider) defendOnce(ctx context.Context) error {
 		}
 		d := &ds[i]
 		if d.Phase == types.DisputePhase_DISPUTE_PHASE_SETTLED {
-			p.settled(d)
+			if !p.store.Settled(d.Id) {
+				p.settled(d)
+			}
 			continue
 		}
+		running[d.Id] = true
 		tr, err := p.traceFor(d)
 		if err != nil {
 			if !p.warned[d.Id] {
@@ -56,6 +61,25 @@ func (p *Provider) defendOnce(ctx context.Context) error {
 			p.log.Error("dispute move failed", logDispute, d.Id, logClaim, d.ClaimId, logErr, err.Error())
 		}
 	}
+	// The disputes running at the last pass and missing from this list
+	// have settled since: report them.
+	for _, id := range sortedKeys(p.running) {
+		if running[id] || ctx.Err() != nil {
+			continue
+		}
+		res, err := p.chain.Infer.Dispute(ctx, &types.QueryDisputeRequest{DisputeId: id})
+		if err != nil {
+			p.log.Error("look up a dispute", logDispute, id, logErr, err.Error())
+			running[id] = true // asked again next pass
+			continue
+		}
+		if d := &res.Dispute; d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED {
+			running[id] = true
+		} else if !p.store.Settled(d.Id) {
+			p.settled(d)
+		}
+	}
+	p.running = running
 	return p.answerInputRequests(ctx)
 }
 
@@ -118,53 +142,29 @@ func (p *Provider) traceFor(d *types.Dispute) (*Trace, error) {
 	return tr, nil
 }
 
-// answerInputRequests posts the inputs of our pending claims whose inputs
-// were requested. x/infer lists input requests only by claim, so the
-// pending claims of ours are listed (from the lowest that may still be
-// pending) and each is asked.
+// answerInputRequests posts the inputs of our claims (receipts included)
+// whose inputs were requested and not yet answered.
 func (p *Provider) answerInputRequests(ctx context.Context) error {
-	mine, err := claimsFrom(ctx, p.chain.Infer, p.claimFloor, func(c *types.Claim) bool {
-		return c.Provider == p.chain.Address
-	})
+	reqs, err := openInputRequests(ctx, p.chain.Infer, p.chain.Address)
 	if err != nil {
 		return err
 	}
-	floor, pending := p.claimFloor, false
-	for i := range mine {
-		c := &mine[i]
-		if c.Status != types.ClaimStatus_CLAIM_STATUS_PENDING {
-			if !pending {
-				floor = c.Id
-			}
-			continue
+	for i := range reqs {
+		if ctx.Err() != nil {
+			return nil
 		}
-		pending = true
+		c, r := &reqs[i].Claim, &reqs[i].Request
 		if p.answered[c.Id] {
 			continue
 		}
-		if err := p.answerInputRequest(ctx, c); err != nil && ctx.Err() == nil {
+		if err := p.answerInputRequest(ctx, c, r); err != nil && ctx.Err() == nil {
 			p.log.Error("input request not answered", logClaim, c.Id, logErr, err.Error())
 		}
 	}
-	if !pending && len(mine) > 0 {
-		floor = mine[len(mine)-1].Id
-	}
-	p.claimFloor = floor
 	return nil
 }
 
-func (p *Provider) answerInputRequest(ctx context.Context, c *types.Claim) error {
-	res, err := p.chain.Infer.InputRequest(ctx, &types.QueryInputRequestRequest{ClaimId: c.Id})
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if res.Request.Status != types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN {
-		p.answered[c.Id] = true
-		return nil
-	}
+func (p *Provider) answerInputRequest(ctx context.Context, c *types.Claim, r *types.InputRequest) error {
 	d, ok := to32(c.InputDigest)
 	if !ok {
 		return fmt.Errorf("claim %d: input digest is %d bytes", c.Id, len(c.InputDigest))
@@ -185,7 +185,7 @@ func (p *Provider) answerInputRequest(ctx context.Context, c *types.Claim) error
 		return err
 	}
 	p.answered[c.Id] = true
-	p.log.Info("posted inputs", logClaim, c.Id, "requester", res.Request.Requester, logTx, tx.Hash, logHeight, tx.Height)
-	p.report(event(EventInputPosted, map[string]any{"claim_id": c.Id, "requester": res.Request.Requester}, "posted the inputs of claim %d", c.Id))
+	p.log.Info("posted inputs", logClaim, c.Id, "kind", c.Kind.String(), "requester", r.Requester, logTx, tx.Hash, logHeight, tx.Height)
+	p.report(event(EventInputPosted, map[string]any{"claim_id": c.Id, "requester": r.Requester}, "posted the inputs of claim %d", c.Id))
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -24,11 +25,12 @@ import (
 // Watcher defaults.
 const (
 	// DefaultFetchTries is how many passes a watcher tries the provider's
-	// HTTP API for a claim's inputs before it demands them on chain.
+	// HTTP API for a claim's (or receipt's) inputs before it demands them
+	// on chain.
 	DefaultFetchTries = 3
-	// receiptTries bounds the passes spent on a receipt's inputs: receipts
-	// cannot have their inputs demanded on chain.
-	receiptTries = 30
+	// endpointTTL is how long a provider's endpoint read from its bond is
+	// used before it is read again.
+	endpointTTL = time.Minute
 	// receiptsPerPass bounds the log entries read in one pass.
 	receiptsPerPass = 256
 	// fetchTimeout bounds one HTTP fetch of inputs.
@@ -45,8 +47,10 @@ type WatcherConfig struct {
 	// whose executable it matches (tensor root and trace size); other
 	// models are run from the ONNX file stored on chain, when it is.
 	Model Program
-	// ProviderURL is where inputs are fetched (GET /v1/inputs/{digest})
-	// unless ProviderURLs names the claim's provider.
+	// ProviderURLs names where a provider's inputs are fetched (GET
+	// /v1/inputs/{digest}), and ProviderURL where every other provider's
+	// are; without either, the endpoint the provider's bond records is
+	// used.
 	ProviderURL  string
 	ProviderURLs map[string]string
 	// Log, if set, is a receipt log whose receipts with trace roots are
@@ -105,6 +109,13 @@ type Watcher struct {
 	models map[string]modelEntry
 	traces map[uint64]*Trace // by dispute
 	player *player
+	bonds  map[string]bondEntry // by provider, or "key " + receipt key ID
+}
+
+// bondEntry is what the watcher read of a provider's bond.
+type bondEntry struct {
+	provider, endpoint string
+	at                 time.Time
 }
 
 // NewWatcher checks cfg and loads the watcher's state from cfg.Dir.
@@ -140,7 +151,8 @@ func NewWatcher(cfg WatcherConfig, chain Chain, logger *slog.Logger, report func
 		unlockDir(lock)
 		return nil, err
 	}
-	w := &Watcher{cfg: cfg, chain: chain, report: report, st: st, lock: lock, models: map[string]modelEntry{}, traces: map[uint64]*Trace{}}
+	w := &Watcher{cfg: cfg, chain: chain, report: report, st: st, lock: lock, models: map[string]modelEntry{}, traces: map[uint64]*Trace{},
+		bonds: map[string]bondEntry{}}
 	w.log = logger.With("watcher", chain.Address)
 	w.player = &player{role: Challenger, chain: chain, log: w.log, report: report}
 	return w, nil
@@ -199,13 +211,13 @@ func (w *Watcher) Pass(ctx context.Context) error {
 		if err := w.discoverReceipts(ctx); err != nil {
 			errs = append(errs, err)
 		}
-		for _, idx := range sortedKeys(w.st.Receipts) {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if err := w.checkReceipt(ctx, w.st.Receipts[idx]); err != nil && ctx.Err() == nil {
-				w.log.Error("receipt check failed; will retry", "index", idx, logErr, err.Error())
-			}
+	}
+	for _, idx := range sortedKeys(w.st.Receipts) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := w.checkReceipt(ctx, w.st.Receipts[idx]); err != nil && ctx.Err() == nil {
+			w.log.Error("receipt check failed; will retry", "index", idx, logErr, err.Error())
 		}
 	}
 	for _, id := range sortedKeys(w.st.Disputes) {
@@ -278,15 +290,74 @@ func (w *Watcher) program(ctx context.Context, modelID string) (Program, error) 
 	return ent.prog, ent.err
 }
 
-// fetchInputs asks a provider's HTTP API for inputs and checks their
-// digest.
-func (w *Watcher) fetchInputs(ctx context.Context, provider string, digest [32]byte) ([]byte, error) {
-	base := w.cfg.ProviderURLs[provider]
-	if base == "" {
-		base = w.cfg.ProviderURL
+// bondOf reads (or recalls, for endpointTTL) the bond of provider, or
+// with provider empty the bond that binds receipt key keyID.
+func (w *Watcher) bondOf(ctx context.Context, provider, keyID string) (bondEntry, error) {
+	key := provider
+	if provider == "" {
+		key = "key " + keyID
 	}
-	if base == "" {
-		return nil, errors.New("no provider URL to fetch inputs from")
+	if e, ok := w.bonds[key]; ok && time.Since(e.at) < endpointTTL {
+		return e, nil
+	}
+	var b types.Bond
+	var err error
+	if provider != "" {
+		var res *types.QueryBondResponse
+		if res, err = w.chain.Infer.Bond(ctx, &types.QueryBondRequest{Provider: provider}); err == nil {
+			b = res.Bond
+		}
+	} else {
+		var res *types.QueryBondByReceiptKeyResponse
+		if res, err = w.chain.Infer.BondByReceiptKey(ctx, &types.QueryBondByReceiptKeyRequest{KeyId: keyID}); err == nil {
+			b = res.Bond
+		}
+	}
+	if err != nil && !isNotFound(err) {
+		return bondEntry{}, fmt.Errorf("look up the bond of %s: %w", key, err)
+	}
+	e := bondEntry{provider: b.Provider, endpoint: strings.TrimSuffix(b.Endpoint, "/"), at: time.Now()}
+	w.bonds[key] = e
+	return e, nil
+}
+
+// providerURL is where provider serves inputs: the --provider-url given for
+// it, else the one given for every provider, else the endpoint its bond
+// records. A receipt's provider (provider empty) is the account whose bond
+// binds its key keyID.
+func (w *Watcher) providerURL(ctx context.Context, provider, keyID string) (string, error) {
+	if provider == "" && keyID != "" {
+		b, err := w.bondOf(ctx, "", keyID)
+		if err != nil {
+			return "", err
+		}
+		provider = b.provider
+	}
+	if u := w.cfg.ProviderURLs[provider]; provider != "" && u != "" {
+		return u, nil
+	}
+	if w.cfg.ProviderURL != "" {
+		return w.cfg.ProviderURL, nil
+	}
+	if provider == "" {
+		return "", errors.New("no provider URL to fetch inputs from, and the provider is not known")
+	}
+	b, err := w.bondOf(ctx, provider, "")
+	if err != nil {
+		return "", err
+	}
+	if b.endpoint == "" {
+		return "", fmt.Errorf("provider %s records no endpoint in its bond, and no --provider-url names it", provider)
+	}
+	return b.endpoint, nil
+}
+
+// fetchInputs asks a provider's HTTP API for inputs and checks their
+// digest; the provider is named by address, or for a receipt by its key.
+func (w *Watcher) fetchInputs(ctx context.Context, provider, keyID string, digest [32]byte) ([]byte, error) {
+	base, err := w.providerURL(ctx, provider, keyID)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()

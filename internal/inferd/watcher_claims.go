@@ -89,7 +89,7 @@ func (w *Watcher) checkClaim(ctx context.Context, job *claimJob) error {
 			return err
 		}
 	case stageFetch:
-		inputs, err = w.fetchInputs(ctx, c.Provider, digest)
+		inputs, err = w.fetchInputs(ctx, c.Provider, "", digest)
 		if err != nil {
 			job.Tries++
 			w.log.Info("inputs not available from the provider", logClaim, c.Id, "try", job.Tries, logErr, err.Error())
@@ -196,11 +196,18 @@ func (w *Watcher) opened(disputeID, claimID uint64, modelID, inputDigest, text, 
 // adopt looks for an unsettled dispute of ours that match accepts and
 // records it; it reports whether it found one.
 func (w *Watcher) adopt(ctx context.Context, match func(*types.Dispute) bool, claimID uint64, modelID, inputDigest string) (bool, error) {
-	ds, err := allDisputes(ctx, w.chain.Infer, func(d *types.Dispute) bool {
-		return d.Challenger == w.chain.Address && d.Phase != types.DisputePhase_DISPUTE_PHASE_SETTLED && match(d)
-	})
-	if err != nil || len(ds) == 0 {
+	open, err := disputesOpened(ctx, w.chain.Infer, w.chain.Address)
+	if err != nil {
 		return false, err
+	}
+	var ds []types.Dispute
+	for i := range open {
+		if match(&open[i]) {
+			ds = append(ds, open[i])
+		}
+	}
+	if len(ds) == 0 {
+		return false, nil
 	}
 	d := ds[len(ds)-1]
 	if _, ok := w.st.Disputes[d.Id]; !ok {

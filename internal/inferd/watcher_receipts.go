@@ -19,9 +19,10 @@ import (
 // Receipts with trace roots are claims too (docs/INFERENCE.md §5). The
 // watcher reads the log's entries up to the size its operator anchored on
 // chain (a challenge must prove the entry against an anchored root), keeps
-// those with a trace root, and checks them like claims, except that their
-// inputs can only come from the provider's HTTP API: there is no claim on
-// chain to request them against until someone challenges.
+// those with a trace root, and checks them like claims: their inputs come
+// from the provider's HTTP API (the provider is the account whose bond
+// binds the receipt's key) or, failing that, are demanded on chain with
+// the receipt itself (MsgRequestInput records the receipt's claim).
 
 // discoverReceipts queues the newly anchored receipts worth checking.
 func (w *Watcher) discoverReceipts(ctx context.Context) error {
@@ -111,8 +112,8 @@ func receiptJobOf(b *receiptlog.Bundle, size uint64, root []byte) (*receiptJob, 
 		}
 	}
 	return &receiptJob{
-		Index: b.Index, TreeSize: size, Entry: b.Entry, Proof: b.InclusionProof, ModelID: p.Model,
-		InputDigest: p.InputDigest, OutputDigest: p.OutputDigest, TraceRoot: p.TraceRoot, TraceSize: p.TraceSize, Stage: stageFetch,
+		Index: b.Index, TreeSize: size, Entry: b.Entry, Proof: b.InclusionProof, ModelID: p.Model, InputDigest: p.InputDigest,
+		OutputDigest: p.OutputDigest, TraceRoot: p.TraceRoot, TraceSize: p.TraceSize, KeyID: receipt.KeyID(pub), Stage: stageFetch,
 	}, nil
 }
 
@@ -143,19 +144,47 @@ func (w *Watcher) checkReceipt(ctx context.Context, job *receiptJob) error {
 		return drop()
 	}
 	var inputs []byte
-	if job.Stage == stageChallenging {
+	switch job.Stage {
+	case stageChallenging:
 		if inputs, err = loadInputs(w.cfg.Dir, digest); err != nil {
 			return err
 		}
-	} else if inputs, err = w.fetchInputs(ctx, "", digest); err != nil {
-		job.Tries++
-		if job.Tries < receiptTries {
+	case stageFetch:
+		if inputs, err = w.fetchInputs(ctx, "", job.KeyID, digest); err != nil {
+			job.Tries++
 			w.log.Info("receipt inputs not available from the provider", "receipt", name, "try", job.Tries, logErr, err.Error())
-			return w.save()
+			if job.Tries < w.cfg.FetchTries {
+				return w.save()
+			}
+			return w.requestReceiptInputs(ctx, job, name)
 		}
-		w.report(event(EventUncheckable, map[string]any{"receipt": name, "reason": err.Error()},
-			"cannot check receipt %s: its inputs are not available (%v); a receipt's inputs cannot be requested on chain", name, err))
-		return drop()
+	case stageRequested:
+		if job.ClaimID == 0 {
+			// The request's claim was not known when it was sent (a
+			// restart, or someone else's request came first).
+			if job.ClaimID, err = w.receiptClaimID(ctx, job); err != nil {
+				return err
+			}
+			if job.ClaimID == 0 {
+				return w.requestReceiptInputs(ctx, job, name)
+			}
+			if err := w.save(); err != nil {
+				return err
+			}
+		}
+		r, err := w.chain.Infer.InputRequest(ctx, &types.QueryInputRequestRequest{ClaimId: job.ClaimID})
+		if err != nil {
+			return err
+		}
+		switch r.Request.Status {
+		case types.InputRequestStatus_INPUT_REQUEST_STATUS_OPEN:
+			return nil
+		case types.InputRequestStatus_INPUT_REQUEST_STATUS_EXPIRED:
+			w.report(event(EventInputMissing, map[string]any{"claim_id": job.ClaimID, "receipt": name},
+				"receipt %s (claim %d): the provider did not post its inputs in time and was slashed", name, job.ClaimID))
+			return drop()
+		}
+		inputs = r.Request.Inputs
 	}
 	tr, err := ExecuteEncoded(prog, inputs, digest, false)
 	if err != nil {
@@ -199,4 +228,52 @@ func (w *Watcher) checkReceipt(ctx context.Context, job *receiptJob) error {
 	}
 	w.opened(did, cid, job.ModelID, job.InputDigest, fmt.Sprintf("challenged claim %d: dispute %d (receipt %s)", cid, did, name), res.Hash)
 	return drop()
+}
+
+// requestReceiptInputs demands a receipt's inputs on chain: MsgRequestInput
+// with the receipt records its claim, which the job then follows. A
+// request refused for good (the receipt's window closed, its key unbound,
+// nothing left to slash) ends the check.
+func (w *Watcher) requestReceiptInputs(ctx context.Context, job *receiptJob, name string) error {
+	ref := &types.ReceiptRef{LogId: w.st.LogID, TreeSize: job.TreeSize, Index: job.Index, Entry: job.Entry, InclusionProof: job.Proof}
+	res, err := w.chain.Send(ctx, &types.MsgRequestInput{Challenger: w.chain.Address, Receipt: ref})
+	switch {
+	case isCode(res, err, types.ErrWindowClosed, types.ErrClaimSettled, types.ErrUnknownReceiptKey, types.ErrInvalidReceipt,
+		types.ErrInsufficientBond, types.ErrSelfChallenge, types.ErrInvalidProof, types.ErrReceiptNotAnchored, types.ErrTraceSize, types.ErrNoExecutable):
+		w.report(event(EventUncheckable, map[string]any{"receipt": name, "reason": err.Error()},
+			"cannot check receipt %s: its inputs are not available and cannot be requested on chain (%v)", name, err))
+		delete(w.st.Receipts, job.Index)
+		return w.save()
+	case err != nil && !isCode(res, err, types.ErrInputRequested):
+		return fmt.Errorf("request the inputs of receipt %s: %w", name, err)
+	}
+	job.Stage = stageRequested
+	if id, ok := attrUint(res, types.EventTypeInputRequested, types.AttributeKeyClaimID); ok && err == nil {
+		job.ClaimID = id
+		w.log.Info("requested receipt inputs on chain", "receipt", name, logClaim, id, logTx, res.Hash, logHeight, res.Height)
+		w.report(event(EventInputAsked, map[string]any{"claim_id": id, "receipt": name}, "requested the inputs of receipt %s (claim %d) on chain", name, id))
+	} else if job.ClaimID, err = w.receiptClaimID(ctx, job); err != nil {
+		return err
+	}
+	return w.save()
+}
+
+// receiptClaimID finds the claim recorded for a receipt (0 if none yet)
+// among the claims of the provider whose bond binds its key.
+func (w *Watcher) receiptClaimID(ctx context.Context, job *receiptJob) (uint64, error) {
+	b, err := w.bondOf(ctx, "", job.KeyID)
+	if err != nil || b.provider == "" {
+		return 0, err
+	}
+	cs, err := claimsOf(ctx, w.chain.Infer, b.provider)
+	if err != nil {
+		return 0, err
+	}
+	id := tlog.LeafHash(job.Entry)
+	for _, c := range cs {
+		if c.Kind == types.ClaimKind_CLAIM_KIND_RECEIPT && c.LogId == w.st.LogID && bytes.Equal(c.ReceiptId, id) {
+			return c.Id, nil
+		}
+	}
+	return 0, nil
 }

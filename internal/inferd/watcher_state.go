@@ -49,7 +49,10 @@ type claimJob struct {
 }
 
 // receiptJob is a logged receipt with a trace root being checked: what
-// MsgChallengeReceipt needs, kept until it is checked.
+// MsgChallengeReceipt (and MsgRequestInput) need, kept until it is
+// checked. KeyID is the receipt's signing key (its bond names the
+// provider); ClaimID is the receipt's claim once its inputs were
+// requested on chain.
 type receiptJob struct {
 	Index        uint64   `json:"index"`
 	TreeSize     uint64   `json:"tree_size"`
@@ -60,6 +63,8 @@ type receiptJob struct {
 	OutputDigest string   `json:"output_digest"`
 	TraceRoot    string   `json:"trace_root"`
 	TraceSize    uint64   `json:"trace_size"`
+	KeyID        string   `json:"key_id,omitempty"`
+	ClaimID      uint64   `json:"claim_id,omitempty"`
 	Stage        string   `json:"stage"`
 	Tries        int      `json:"tries,omitempty"`
 }
