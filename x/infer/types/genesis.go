@@ -18,10 +18,11 @@ func DefaultGenesis() *GenesisState { return &GenesisState{Params: DefaultParams
 // they have one; runs, unbonding entries, claims, batches and disputes
 // with unique IDs no greater than their sequence; bonds and amounts in
 // the bond denom with locked amounts within them and equal to the stakes
-// of the running disputes each defends; receipt keys bound once; claims of
-// executable models, batch leaves of known batches, one claim per batch
-// leaf and per receipt; input requests and disputes of known claims, each
-// claim's open dispute running over it.
+// of the running disputes each defends, and valid endpoints; receipt keys
+// bound once; claims of executable models, with windows (a receipt's, if
+// any, ending after its anchoring), batch leaves of known batches, one
+// claim per batch leaf and per receipt; input requests and disputes of
+// known claims, each claim's open dispute running over it.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
