@@ -12,10 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 
 	"github.com/prova-network/prova/internal/onnxint"
 	"github.com/prova-network/prova/internal/tensorio"
+	infertypes "github.com/prova-network/prova/x/infer/types"
 )
 
 func inferCommand() *cobra.Command {
@@ -42,8 +44,9 @@ func inferRunCommand() *cobra.Command {
 		Short: "Run a model locally: output, trace root and timing",
 		Long: `Run an integer-quantized ONNX model on one input with Prova's runtime.
 
-MODEL is an ONNX file. INPUT is a NumPy .npy file (for a model with one
-input) or JSON: a nested array for a model with one input, or an object from
+MODEL is an ONNX file, or the ID of a model registered for execution whose
+file is stored on chain (fetched from --node). INPUT is a NumPy .npy file
+(for a model with one input) or JSON: a nested array for a model with one input, or an object from
 input names to nested arrays ("-" reads standard input).
 
 The run prints the outputs, the input and output digests and the trace root:
@@ -57,11 +60,12 @@ Conv, Add and AveragePool, plus Relu, Clip, MaxPool, AveragePool, Reshape,
 Flatten, Transpose and Add on integers; any other op is refused by name.`,
 		Example: `  provad infer run mlp-int8.onnx digit.npy
   provad infer run mlp-int8.onnx input.json -o json
-  echo '{"input": [[0, 0.5, 1, ...]]}' | provad infer run model.onnx -`,
+  echo '{"input": [[0, 0.5, 1, ...]]}' | provad infer run model.onnx -
+  provad infer run blake3:6d0f… digit.npy --node tcp://localhost:26657`,
 		Args:              cobra.ExactArgs(2),
 		PersistentPreRunE: localOnly,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			modelBytes, err := readLimited(args[0], onnxint.DefaultLimits().MaxBytes, cmd.InOrStdin())
+			modelBytes, err := readModel(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -112,8 +116,36 @@ Flatten, Transpose and Add on integers; any other op is refused by name.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringP(flags.FlagOutput, "o", "text", "output format (text|json)")
+	flags.AddQueryFlagsToCmd(cmd)
 	return cmd
+}
+
+// readModel reads MODEL: a file, or else the stored file of a model
+// registered for execution, from the chain.
+func readModel(cmd *cobra.Command, args []string) ([]byte, error) {
+	limit := onnxint.DefaultLimits().MaxBytes
+	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" || strings.ContainsAny(args[0], "/\\") || strings.HasSuffix(args[0], ".onnx") {
+		return readLimited(args[0], limit, cmd.InOrStdin())
+	}
+	// Not a file: a model ID. This command skips the client set-up that
+	// chain commands get (it runs offline for files); do it now.
+	if pre := cmd.Root().PersistentPreRunE; pre != nil {
+		if err := pre(cmd, args); err != nil {
+			return nil, err
+		}
+	}
+	clientCtx, err := client.GetClientQueryContext(cmd)
+	if err != nil {
+		return nil, err
+	}
+	res, err := infertypes.NewQueryClient(clientCtx).Executable(cmd.Context(), &infertypes.QueryExecutableRequest{ModelId: args[0], IncludeFile: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a file, and the chain at %s has no executable model of that ID: %w", args[0], clientCtx.NodeURI, err)
+	}
+	if len(res.File) == 0 {
+		return nil, fmt.Errorf("model %s is executable by its skeleton only: its weights are not on chain; give its ONNX file", args[0])
+	}
+	return res.File, nil
 }
 
 // inferReport is what `provad infer run` prints; its JSON form is

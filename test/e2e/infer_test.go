@@ -5,12 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/prova-network/prova/internal/tensorio"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 
@@ -106,6 +109,23 @@ func TestInfer(t *testing.T) {
 	if run.Run.TraceRoot != b64(honest.Root[:]) || run.Run.OutputDigest != b64(out[:]) {
 		t.Fatalf("run: %+v; the runtime gives trace root %x, output %x", run, honest.Root, out)
 	}
+
+	// The same input as .npy: `tx infer run` converts it with the types the
+	// chain records (run 2), and `provad infer run` fetches the stored model
+	// by its ID; both give the runtime's trace root.
+	npy, err := tensorio.WriteNPY(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	npyPath := write("x.npy", npy)
+	mustSucceed(t, tx("run", id, npyPath, "--from", "bob"))
+	q(&run, "run", "2")
+	if run.Run.TraceRoot != b64(honest.Root[:]) {
+		t.Fatalf("run of a .npy input: %+v; want trace root %x", run, honest.Root)
+	}
+	r = provad(t, "infer", "run", id, npyPath, "--node", d.nodeFlag(), "-o", "json")
+	mustSucceed(t, r)
+	mustContain(t, "provad infer run MODEL_ID", r.Stdout, fmt.Sprintf(`"trace_root": "sha256:%x"`, honest.Root))
 
 	// A lying claim, disputed with the CLI.
 	lie := append([][32]byte(nil), honest.Leaves...)
