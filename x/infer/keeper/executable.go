@@ -109,6 +109,10 @@ func fileMatchesID(id string, file []byte) bool {
 // loadModel loads an ONNX file (or a skeleton) with the runtime, mapping
 // its refusals (unsupported operators, malformed files) to ErrInvalidModel.
 func loadModel(b []byte, skeleton bool) (*onnxint.Model, error) {
+	key := cacheKey(b, skeleton)
+	if m := loadedModels.get(key); m != nil {
+		return m, nil
+	}
 	var m *onnxint.Model
 	err := runtimeCall(func() (err error) {
 		if skeleton {
@@ -121,6 +125,7 @@ func loadModel(b []byte, skeleton bool) (*onnxint.Model, error) {
 	if err != nil {
 		return nil, types.ErrInvalidModel.Wrap(err.Error())
 	}
+	loadedModels.put(key, m)
 	return m, nil
 }
 
