@@ -284,7 +284,7 @@ func printThroughput(w io.Writer, figs []throughput) {
 	}
 	fmt.Fprintln(w, "  deliver/run: FinalizeBlock time of the median block over its txs; MAC/s: the model's cost over it; net: over it")
 	fmt.Fprintln(w, "  less a bank send's (median block of as many); load and traced run: onnxint.Load and Run(Trace) alone (medians),")
-	fmt.Fprintln(w, "  which MsgRunModel does once per message.")
+	fmt.Fprintln(w, "  MsgRunModel runs traced; it loads a model once and keeps the program (x/infer keeper cache).")
 }
 
 // limits runs the synthetic model at max_run_cost and the one a unit over
