@@ -273,7 +273,7 @@ RUN_TAG = "from-config"
 	}
 	create := func(minEval string) {
 		n.tx(0, "eval", "create-task", modelID, "9000000uprova", "--metric", "accuracy", "--benchmark-uri", "https://example.org/bench",
-			"--commit-blocks", "45", "--reveal-blocks", "40", "--min-evaluators", minEval, "--tolerance", "500", "--slash-distance", "2000", "--from", "alice")
+			"--commit-blocks", "80", "--reveal-blocks", "40", "--min-evaluators", minEval, "--tolerance", "500", "--slash-distance", "2000", "--from", "alice")
 	}
 	phase("evaluator started")
 	create("3") // task 1: validator3 will be the outlier
